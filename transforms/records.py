@@ -1,0 +1,114 @@
+"""Typed records that flow between the pure transforms and the flows.
+
+Everything here is a frozen, slotted dataclass: cheap to build, safe to share between threads,
+picklable for process pools and Dask workers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Skipped:
+    """An input a transform could not use, with a short machine-readable reason."""
+
+    url: str
+    reason: str  # e.g. "not_html", "empty_body", "no_link", "malformed_feed"
+    detail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class FeedEntry:
+    """One item of a feed, links already canonicalised, text already plain."""
+
+    url: str
+    guid: str
+    title: str
+    summary: str
+    content: str  # the item's full content (content:encoded / atom:content) as plain text, or ""
+    author: str
+    published_at: datetime | None  # naive UTC
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedFeed:
+    """A parsed feed: its entries and the items it had to skip."""
+
+    title: str
+    version: str  # feedparser's version string: rss20, rss10, atom10, ...
+    entries: tuple[FeedEntry, ...]
+    skipped: tuple[Skipped, ...]
+    warning: str = ""  # why the XML was not well-formed, when feedparser recovered anyway
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    """A clean article: the body and metadata extracted from a page (or the feed's fallback)."""
+
+    url: str  # the URL the page was fetched from
+    canonical_url: str  # <link rel=canonical> when sane, else the canonicalised url
+    title: str
+    author: str
+    published_at: datetime | None  # naive UTC
+    date_source: str  # "page" | "feed" | "url" | "none"
+    language: str  # ISO 639-1, or "" when unknown
+    body: str
+    body_source: str  # "page" | "feed"
+    body_hash: str  # hash of the normalised body: the same story under two URLs
+
+
+@dataclass(frozen=True, slots=True)
+class Mention:
+    """One occurrence of a named entity in an article body."""
+
+    text: str
+    label: str  # spaCy label after label fixes: PERSON, ORG, GPE, LOC, NORP, FAC, ...
+    start: int  # char offsets into the body
+    end: int
+    sentence: int  # index of the sentence in the body
+    entity_id: str  # the resolved Entity this mention refers to
+
+
+@dataclass(frozen=True, slots=True)
+class Entity:
+    """One real-world referent within an article, with its canonical name and surface forms."""
+
+    entity_id: str  # stable across articles and machines: derived from label and name
+    name: str
+    label: str
+    aliases: tuple[str, ...]  # every other surface form seen in this article
+    mention_count: int
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """Who did what to whom, where and when: one typed trigger in one sentence."""
+
+    sentence: int
+    start: int  # char span of the sentence in the body
+    end: int
+    trigger: str  # lemma or phrase that matched the lexicon
+    event_type: str  # PLOVER type: AGREE, CONSULT, ..., ASSAULT
+    cameo_root: str  # two-digit CAMEO root code, e.g. "04"
+    quad_class: int  # GDELT QuadClass 1..4
+    actor_text: str
+    actor_id: str | None
+    target_text: str
+    target_id: str | None
+    location_text: str
+    location_id: str | None
+    event_date: date | None
+    date_precision: str  # "day" | "month" | "year"
+    date_source: str  # "expression" | "publish_date" | "none"
+    negated: bool
+
+
+@dataclass(frozen=True, slots=True)
+class DocAnalysis:
+    """Everything the NLP stage found in one article body."""
+
+    entities: tuple[Entity, ...]
+    mentions: tuple[Mention, ...]
+    events: tuple[Event, ...]
