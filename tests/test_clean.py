@@ -1,0 +1,236 @@
+"""transforms.clean: real pages through real trafilatura, no mocks."""
+
+from __future__ import annotations
+
+import gzip
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from transforms.clean import body_hash, extract_article, normalize_body, normalize_language
+from transforms.records import Article, FeedEntry, Skipped
+
+PAGES = Path(__file__).parent / "fixtures" / "pages"
+SEED_URL = "https://www.dailycourier.example/world/libya-guterres-haftar?utm_source=rss&utm_medium=feed"
+
+# page furniture of the seed fixture: none of it may reach the body
+SEED_BOILERPLATE = [
+    "Image Credit",  # photo caption
+    "shakes hands with military",  # the caption text itself
+    "cookies",
+    "Accept all",
+    "Lifestyle",  # nav menu
+    "Search the Courier",
+    "By Reuters",  # byline
+    "Published:",
+    "Last updated",
+    "Share",
+    "Facebook",
+    "WhatsApp",
+    "Read more",
+    "rival leaders agree to hold elections",  # inline "Read more" link
+    "Related stories",
+    "Sharara",  # related links
+    "detention centres",
+    "newsletter",
+    "inbox",
+    "Subscribe",
+    "comments",  # comment section
+    "DesertFox71",
+    "endless cycle",
+    "My family in Misrata",
+    "migrant crisis hits the headlines",
+    "Tags",
+    "All rights reserved",  # footer
+    "Privacy policy",
+    "Advertisement",
+]
+
+
+def _entry(url: str, **fields) -> FeedEntry:
+    base = dict(url=url, guid=url, title="", summary="", content="", author="", published_at=None)
+    return FeedEntry(**(base | fields))
+
+
+def _page(body_html: str, head: str = "", lang: str = "en") -> str:
+    return f'<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8">{head}</head><body>{body_html}</body></html>'
+
+
+@pytest.fixture(scope="module")
+def seed_article() -> Article:
+    result = extract_article((PAGES / "seed_article.html").read_bytes(), SEED_URL)
+    assert isinstance(result, Article), result
+    return result
+
+
+def test_seed_body_keeps_every_paragraph_but_the_caption(seed_article, seed_text):
+    paragraphs = [p.strip() for p in seed_text.split("\n\n") if p.strip()]
+    caption = paragraphs.pop(1)
+    assert caption.endswith("Image Credit: AFP")
+    body = seed_article.body.split("\n\n")
+    for paragraph in paragraphs:
+        assert paragraph in body
+    assert len(body) == len(paragraphs)  # nothing else: every body paragraph is a story paragraph
+
+
+@pytest.mark.parametrize("furniture", SEED_BOILERPLATE)
+def test_seed_body_has_no_boilerplate(seed_article, furniture):
+    assert furniture.casefold() not in seed_article.body.casefold()
+
+
+def test_seed_metadata(seed_article):
+    assert seed_article.title == "Guterres flies to meet Haftar as eastern forces advance on Tripoli"
+    assert seed_article.published_at == datetime(2019, 4, 5, 8, 0)
+    assert seed_article.date_source == "page"
+    assert seed_article.language == "en"
+    assert seed_article.canonical_url == "https://www.dailycourier.example/world/libya-guterres-haftar"
+    assert seed_article.url == SEED_URL
+    assert seed_article.body_source == "page"
+    assert seed_article.body_hash == body_hash(seed_article.body) != ""
+
+
+def test_seed_page_date_with_time_beats_feed_date(seed_text):
+    entry = _entry(SEED_URL, published_at=datetime(2019, 4, 5, 9, 30))
+    result = extract_article((PAGES / "seed_article.html").read_bytes(), SEED_URL, entry)
+    assert (result.published_at, result.date_source) == (datetime(2019, 4, 5, 8, 0), "page")
+
+
+def test_feed_fallback_when_page_has_almost_no_text(seed_text):
+    url = "https://news.example.org/2019/04/05/libya-guterres"
+    html = _page(
+        '<div id="app"><p>Loading…</p><p>Subscribe to continue reading.</p></div>',
+        head="<title>Guterres flies to Libya</title>",
+    )
+    entry = _entry(
+        url, title="Guterres flies to Libya", content=seed_text, author="Reuters", published_at=datetime(2019, 4, 5, 7, 58)
+    )
+    result = extract_article(html.encode(), url, entry)
+    assert isinstance(result, Article)
+    assert result.body_source == "feed"
+    assert "UN Secretary-General Antonio Guterres was flying to eastern Libya" in result.body
+    assert (result.published_at, result.date_source) == (datetime(2019, 4, 5, 7, 58), "feed")
+    assert result.author == "Reuters"
+
+
+def test_no_page_date_and_no_feed_date_falls_back_to_url():
+    url = "https://news.example.org/world/2019/04/05/libya-talks/"
+    html = _page("<article>" + "<p>" + "The talks in Tripoli went on late into the night. " * 8 + "</p>" * 1 + "</article>")
+    result = extract_article(html, url)
+    assert (result.published_at, result.date_source) == (datetime(2019, 4, 5), "url")
+
+
+def test_feed_timestamp_beats_date_only_page_value():
+    url = "https://news.example.org/world/libya-talks"
+    head = '<meta name="date" content="2019-04-05">'
+    html = _page("<article><p>" + "The talks in Tripoli went on late into the night. " * 8 + "</p></article>", head)
+    entry = _entry(url, published_at=datetime(2019, 4, 5, 21, 15))
+    result = extract_article(html, url, entry)
+    assert (result.published_at, result.date_source) == (datetime(2019, 4, 5, 21, 15), "feed")
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\nendobj\n",
+        b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x10",
+        b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01",
+        b'{"status": "ok", "items": [{"title": "<b>not a page</b>"}]}',
+        b'<?xml version="1.0"?><rss version="2.0"><channel><title>x</title></channel></rss>',
+        gzip.compress(b"%PDF-1.4 compressed"),
+    ],
+    ids=["pdf", "png", "jpeg", "json", "rss", "gzipped-pdf"],
+)
+def test_not_html_is_skipped(raw):
+    result = extract_article(raw, "https://example.org/file")
+    assert isinstance(result, Skipped)
+    assert (result.url, result.reason) == ("https://example.org/file", "not_html")
+
+
+@pytest.mark.parametrize(
+    "html",
+    [
+        "",
+        "<html><head><title>Nothing</title></head><body></body></html>",
+        "<html><head><style>body{color:red}</style><script>var a = 'x'.repeat(500);</script></head>"
+        "<body><script>document.write('" + "lorem ipsum dolor sit amet " * 40 + "')</script>"
+        "<style>.x{display:none}</style><noscript>Enable JavaScript</noscript></body></html>",
+    ],
+    ids=["empty", "empty-body", "scripts-and-styles"],
+)
+def test_empty_page_is_skipped(html):
+    result = extract_article(html.encode(), "https://example.org/empty")
+    assert isinstance(result, Skipped)
+    assert result.reason == "empty_body"
+
+
+def test_empty_page_without_feed_text_is_empty_body():
+    html = _page("<nav><a href='/'>Home</a></nav><p>Share</p>")
+    entry = _entry("https://example.org/a", summary="Read more")
+    result = extract_article(html, "https://example.org/a", entry)
+    assert isinstance(result, Skipped) and result.reason == "empty_body"
+
+
+LATIN1_TEXT = (
+    "Le président a défendu sa réforme des retraites devant les députés réunis à l'Assemblée. "
+    "« Nous irons jusqu'au bout », a-t-il déclaré, évoquant une société plus équitable. "
+    "Les syndicats, déçus, prévoient déjà une nouvelle journée de grève générale à la fin du mois."
+)
+CYRILLIC_TEXT = (
+    "Министр иностранных дел заявил в пятницу, что переговоры о прекращении огня продолжатся на следующей неделе. "
+    "По его словам, стороны договорились об обмене пленными и гуманитарном коридоре для мирных жителей. "
+    "Наблюдатели считают, что соглашение остаётся хрупким, а обстрелы в приграничных районах не прекращаются."
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "encoding", "declared"),
+    [
+        (LATIN1_TEXT, "latin-1", True),
+        (LATIN1_TEXT, "cp1252", False),
+        (CYRILLIC_TEXT, "windows-1251", True),
+        (CYRILLIC_TEXT, "windows-1251", False),
+    ],
+    ids=["latin1-declared", "cp1252-undeclared", "cp1251-declared", "cp1251-undeclared"],
+)
+def test_legacy_encodings_decode(text, encoding, declared):
+    meta = f'<meta http-equiv="Content-Type" content="text/html; charset={encoding}">' if declared else ""
+    html = f"<html><head>{meta}<title>Article</title></head><body><article><p>{text}</p><p>{text}</p></article></body></html>"
+    result = extract_article(html.encode(encoding), "https://example.org/a")
+    assert isinstance(result, Article), result
+    assert result.body.split("\n\n")[0] == text
+
+
+def test_page_language_normalised():
+    assert normalize_language("en-GB") == "en"
+    assert normalize_language("pt_BR") == "pt"
+    assert normalize_language("ENG") == "en"
+    assert normalize_language("x-default") == ""
+    assert normalize_language("") == ""
+
+
+def test_body_hash_ignores_whitespace_and_typography():
+    one = "Guterres flew to Benghazi.\n\nHe met Haftar’s aides on Friday."
+    two = "  Guterres flew to\tBenghazi.\nHe met  Haftar's aides\r\non Friday. "
+    assert body_hash(one) == body_hash(two)
+    assert normalize_body(one) == "Guterres flew to Benghazi. He met Haftar's aides on Friday."
+    assert body_hash(one) != body_hash(one.replace("Friday", "Saturday"))
+    assert body_hash("") == body_hash(" \n ") == ""
+    assert len(body_hash(one)) == 40
+
+
+@pytest.mark.parametrize(
+    "paragraph",
+    [
+        "Cookies are a classic of the season, and the bakery sold more than ten thousand of them during the week before the holiday.",
+        "The newsletter, which the company started in 2015, now reaches three million subscribers every morning, its editor said.",
+        "Related charges were filed against two other men in federal court in Manhattan on Tuesday, prosecutors said.",
+        "By the end of the year the company expects to have hired another 2,000 engineers, most of them in India.",
+        "Share prices fell 4% in early trading.",
+    ],
+)
+def test_real_paragraphs_survive_post_cleaning(paragraph):
+    filler = "<p>" + "The talks in Tripoli went on late into the night, officials said. " * 3 + "</p>"
+    html = _page(f"<article><h1>Title</h1>{filler}<p>{paragraph}</p>{filler}</article>")
+    result = extract_article(html, "https://example.org/a")
+    assert paragraph in result.body.split("\n\n")

@@ -1,0 +1,448 @@
+"""Article cleaning: page bytes (plus the feed entry, when there is one) in, a clean Article out.
+
+Pure: no network, files, clock or settings. trafilatura does the main-content extraction; this
+module decodes the bytes, reads the page metadata (canonical URL, dates, language), falls back to
+the feed's own text when the page yields too little, and strips the generic news boilerplate
+(captions, bylines, share/related/newsletter/cookie lines) trafilatura lets through.
+
+Not thread-safe: trafilatura/lxml crash when extraction runs in several threads at once. Call it
+from one thread per process.
+"""
+
+from __future__ import annotations
+
+import codecs
+import hashlib
+import json
+import logging
+import re
+import unicodedata
+from datetime import date, datetime, timedelta, timezone
+
+import trafilatura
+from htmldate import find_date
+from lxml.html import HtmlElement
+from trafilatura.utils import handle_compressed_file
+
+from transforms.records import Article, FeedEntry, Skipped
+from transforms.urls import pick_canonical
+
+EXTRACTOR_VERSION = "trafilatura-2.3.1+nd1"
+
+# trafilatura logs every page it gives up on at WARNING/ERROR: expected input, not our error
+for _name in ("trafilatura", "htmldate"):
+    logging.getLogger(_name).setLevel(logging.CRITICAL)
+
+# fixed date bounds so htmldate never reads the clock; future dates are the caller's call
+_DATE_PARAMS = {"original_date": True, "extensive_search": False, "max_date": "2100-12-31"}
+_MIN_WORDS = 20  # fewer words than this is not an article body
+_FEED_RATIO = 0.5  # a page body under half the feed text's length was cut short: use the feed
+_MAX_BYTES = 20_000_000
+
+# -- decoding ------------------------------------------------------------------------------------
+
+_MAGIC = (
+    (b"%PDF", "pdf"),
+    (b"\x89PNG", "png"),
+    (b"\xff\xd8\xff", "jpeg"),
+    (b"GIF8", "gif"),
+    (b"PK\x03\x04", "zip"),
+    (b"OggS", "ogg"),
+    (b"ID3", "mp3"),
+    (b"%!PS", "postscript"),
+    (b"{\\rtf", "rtf"),
+    (b"\x00\x00\x01\x00", "ico"),
+    (b"II*\x00", "tiff"),
+    (b"MM\x00*", "tiff"),
+    (b"wOFF", "font"),
+    (b"wOF2", "font"),
+)
+_BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+_DECLARED_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([a-zA-Z0-9_.:-]+)|<\?xml[^>]+encoding\s*=\s*["']([a-zA-Z0-9_.:-]+)""", re.I)
+# WHATWG: browsers read these labels as windows-1252
+_CHARSET_ALIASES = {"iso-8859-1": "cp1252", "latin1": "cp1252", "latin-1": "cp1252", "us-ascii": "cp1252", "ascii": "cp1252"}
+_HTML_MARKER = re.compile(r"<(?:!doctype\s+html|html|head|body|meta|title|p|div|article|main|section|span|h[1-6]|br|table|a)\b", re.I)
+_FEED_MARKER = re.compile(r"^\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:rss|feed|rdf:RDF|urlset|sitemapindex)\b", re.I | re.S)
+
+
+def _sniff_binary(raw: bytes) -> str:
+    """Name of the binary format raw starts with, "" when it may be text."""
+    head = raw[:16]
+    for magic, name in _MAGIC:
+        if head.startswith(magic):
+            return name
+    if head[:4] == b"RIFF" and head[8:12] in (b"WEBP", b"WAVE", b"AVI "):
+        return head[8:12].decode().strip().lower()
+    if head[4:8] == b"ftyp":
+        return "mp4"
+    if not raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) and b"\x00" in raw[:2048]:
+        return "binary"
+    return ""
+
+
+def decode_html(raw: bytes) -> str:
+    """Decode page bytes: BOM, then strict UTF-8, then the declared charset, then detection.
+
+    Valid UTF-8 wins over a contradicting declaration: pages mislabelled iso-8859-1 that are in
+    fact UTF-8 are far more common than latin-1 text that happens to be valid UTF-8.
+    """
+    for bom, encoding in _BOMS:
+        if raw.startswith(bom):
+            return raw.decode(encoding, errors="replace")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    declared = _DECLARED_CHARSET.search(raw[:4096])
+    if declared:
+        label = (declared.group(1) or declared.group(2)).decode("ascii", "ignore").lower()
+        label = _CHARSET_ALIASES.get(label, label)
+        try:
+            if codecs.lookup(label).name not in ("utf-8", "utf-16", "utf-32"):
+                return raw.decode(label)
+        except (LookupError, UnicodeDecodeError):
+            pass
+    return _decode_undeclared(raw)
+
+
+_NON_ASCII_WORD = re.compile(r"\w*[^\x00-\x7f]\w*")
+
+
+def _decode_undeclared(raw: bytes) -> str:
+    """Undeclared legacy encoding: windows-1252 when it reads as Western text, else detection.
+
+    Charset detectors are unreliable on short Western text (French comes out as mac_latin2). In
+    Western text decoded as windows-1252 the words holding accented letters are mostly ASCII
+    ("président"); Cyrillic, Greek or CJK bytes read that way give words made only of them.
+    """
+    try:
+        text = raw.decode("cp1252")
+    except UnicodeDecodeError:
+        text = ""
+    words = _NON_ASCII_WORD.findall(text)
+    if words:
+        high = sum(ord(char) > 0x7F for word in words for char in word)
+        if high / sum(map(len, words)) < 0.5:
+            return text
+    return trafilatura.utils.decode_file(raw)
+
+
+# -- page metadata -------------------------------------------------------------------------------
+
+_PUBLISHED_META = (
+    "article:published_time", "og:published_time", "og:article:published_time", "datepublished",
+    "publishdate", "publish-date", "publish_date", "pubdate", "sailthru.date", "parsely-pub-date",
+    "dc.date.issued", "dcterms.issued", "dc.date", "dcterms.created", "date", "article.published",
+)
+_LANG_3 = {
+    "eng": "en", "fra": "fr", "fre": "fr", "deu": "de", "ger": "de", "spa": "es", "ita": "it",
+    "por": "pt", "rus": "ru", "ara": "ar", "zho": "zh", "chi": "zh", "jpn": "ja", "kor": "ko",
+    "nld": "nl", "dut": "nl", "pol": "pl", "tur": "tr", "ukr": "uk", "swe": "sv", "ind": "id",
+}
+_URL_DATE = re.compile(r"/((?:19|20)\d{2})[/-](0?[1-9]|1[0-2])[/-](0?[1-9]|[12]\d|3[01])(?=[/_.-]|$)")
+
+
+def _meta_values(tree: HtmlElement) -> dict[str, str]:
+    """First content of each <meta> by lowercased name/property/itemprop/http-equiv."""
+    found: dict[str, str] = {}
+    for meta in tree.iterfind(".//meta"):
+        content = (meta.get("content") or "").strip()
+        if not content:
+            continue
+        for attr in ("property", "name", "itemprop", "http-equiv"):
+            key = (meta.get(attr) or "").strip().lower()
+            if key:
+                found.setdefault(key, content)
+    return found
+
+
+def _json_ld(tree: HtmlElement) -> list[dict]:
+    """Every JSON-LD object on the page, @graph and lists flattened."""
+    objects: list[dict] = []
+    for script in tree.iterfind('.//script[@type="application/ld+json"]'):
+        try:
+            data = json.loads(script.text or "")
+        except (ValueError, TypeError):
+            continue
+        stack = [data]
+        while stack:
+            item = stack.pop()
+            if isinstance(item, list):
+                stack.extend(item)
+            elif isinstance(item, dict):
+                objects.append(item)
+                if "@graph" in item:
+                    stack.append(item["@graph"])
+    return objects
+
+
+def _parse_timestamp(value: str) -> tuple[datetime | None, bool]:
+    """ISO-8601-ish string -> (naive UTC datetime, has an explicit time and offset)."""
+    value = value.strip()
+    if not re.match(r"\d{4}-\d{2}-\d{2}", value):
+        return None, False
+    value = re.sub(r"\s+", "T", value[:10] + value[10:].strip(), count=1) if len(value) > 10 else value
+    value = re.sub(r"(\.\d{1,6})\d*", r"\1", value)  # more than microseconds
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        try:
+            parsed = datetime.fromisoformat(value[:10])
+        except ValueError:
+            return None, False
+    if parsed.tzinfo is None:
+        return parsed, False
+    return parsed.astimezone(timezone.utc).replace(tzinfo=None), True
+
+
+def _page_date(tree: HtmlElement, metas: dict[str, str], ld: list[dict]) -> tuple[datetime | None, bool]:
+    """Publication date from the page markup: (naive UTC datetime, precise to the minute?)."""
+    candidates = [metas[key] for key in _PUBLISHED_META if key in metas]
+    candidates += [str(obj["datePublished"]) for obj in ld if obj.get("datePublished")]
+    candidates += [t.get("datetime", "") for t in tree.xpath('.//time[@itemprop="datePublished" or @pubdate]')]
+    date_only = None
+    for value in candidates:
+        parsed, precise = _parse_timestamp(value)
+        if parsed and precise:
+            return parsed, True
+        date_only = date_only or parsed
+    if date_only:
+        return datetime(date_only.year, date_only.month, date_only.day), False
+    # htmldate's markup heuristics, without the URL (a URL date is not a page date)
+    found = find_date(tree, url="", **_DATE_PARAMS)
+    if found:
+        day = date.fromisoformat(found)
+        return datetime(day.year, day.month, day.day), False
+    return None, False
+
+
+def _url_date(url: str) -> datetime | None:
+    """A /2019/04/05/ style date in the URL path."""
+    match = _URL_DATE.search(url.split("?", 1)[0])
+    if not match:
+        return None
+    try:
+        return datetime(int(match[1]), int(match[2]), int(match[3]))
+    except ValueError:
+        return None
+
+
+def _pick_date(page: datetime | None, precise: bool, feed: datetime | None, url: str) -> tuple[datetime | None, str]:
+    """Most precise trustworthy date and its source."""
+    # a page timestamp with an offset > the feed's timestamp (if it agrees with a date-only page
+    # value to within a day) > a date-only page value > a date in the URL
+    if page and precise:
+        return page, "page"
+    if feed and (page is None or abs(feed - page) <= timedelta(days=1, hours=12)):
+        return feed, "feed"
+    if page:
+        return page, "page"
+    from_url = _url_date(url)
+    return (from_url, "url") if from_url else (None, "none")
+
+
+def normalize_language(value: str) -> str:
+    """'en-GB', 'en_US', 'eng' -> 'en'; '' when it is not a language code."""
+    code = re.split(r"[-_,;\s]", value.strip().lower(), maxsplit=1)[0]
+    if len(code) == 2 and code.isascii() and code.isalpha():
+        return code
+    return _LANG_3.get(code, "")
+
+
+def _page_language(tree: HtmlElement, metas: dict[str, str], ld: list[dict]) -> str:
+    """Language declared by the page, ISO 639-1."""
+    declared = [tree.get("lang", ""), tree.get("xml:lang", ""), tree.get("{http://www.w3.org/XML/1998/namespace}lang", "")]
+    declared += [metas.get(key, "") for key in ("content-language", "og:locale", "language", "dc.language", "inlanguage")]
+    declared += [str(obj["inLanguage"]) for obj in ld if isinstance(obj.get("inLanguage"), str)]
+    for value in declared:
+        if value and (code := normalize_language(value)):
+            return code
+    return ""
+
+
+def _declared_canonical(tree: HtmlElement, metas: dict[str, str]) -> str:
+    """href of <link rel=canonical>, else og:url."""
+    for link in tree.iterfind(".//link[@rel]"):
+        if "canonical" in link.get("rel", "").lower().split() and link.get("href", "").strip():
+            return link.get("href", "").strip()
+    return metas.get("og:url", "")
+
+
+# -- body ----------------------------------------------------------------------------------------
+
+_WORD = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]|[^\W\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]+")
+
+
+def _words(text: str) -> int:
+    """Word count; each CJK character counts as one word."""
+    return len(_WORD.findall(text))
+
+
+# Generic news boilerplate lines trafilatura lets through. Each is anchored and short-capped so a
+# real paragraph that merely mentions cookies or newsletters survives.
+_BOILERPLATE = [
+    re.compile(p, re.I)
+    for p in (
+        # captions and credits
+        r"^(?:image|photo|picture|pic|photograph|video|graphic)s?\s*(?:credits?|courtesy)?\s*[:：|]",
+        r"(?:\b(?:image|photo|picture|photograph)s?\s*(?:credits?|by|courtesy)?|\bcredits?)\s*[:：]\s*[^.!?]{1,80}\)?\s*$",
+        r"\((?:AP |AFP |Reuters )?(?:photo|image|picture)s?(?:\s+by|:|/)[^)]{1,80}\)\s*$",
+        # bylines and datelines of the page furniture
+        r"^(?:by|written by|words by|posted by|published by)\s+[\w .,'’&-]{2,80}$",
+        r"^(?:published|posted|updated|last updated|first published)\s*(?:on|at)?\s*[:：]?\s*[\w ,.:/+-]{4,60}$",
+        # share / social
+        r"^(?:share|tweet|email|print|pin|save)(?: (?:this|the) (?:article|story|page|post))?\s*[:!]?$",
+        r"^(?:share|click to share) (?:this|on|via)\b.{0,60}$",
+        r"^like this (?:story|article)\?.{0,60}$",
+        r"^follow (?:us|@?\w+) on\b.{0,80}$",
+        # related / read more
+        r"^(?:read more|read also|also read|see also|more on this (?:story|topic)|you may also like|you might also like)\b.{0,160}$",
+        r"^(?:related|recommended|more from|most read|most popular|trending|popular)(?: (?:stories|articles|content|"
+        r"coverage|links|news|posts|reading|topics|videos))?\s*(?:[:|»›>-].{0,160})?$",
+        r"^also on [\w.-]+\.[a-z]{2,}\b.{0,160}$",
+        # newsletters, comments, cookies, tags, copyright
+        r"^.{0,120}\b(?:sign up|subscribe)\b.{0,80}\bnewsletters?\b.{0,80}$",
+        r"^.{0,80}\bnewsletters?\b.{0,60}\b(?:inbox|sign up|subscribe)\b.{0,60}$",
+        r"^.{0,100}\bwe use cookies\b.{0,200}$",
+        r"^.{0,100}\bcookies?\b.{0,80}\b(?:consent|policy|accept|settings)\b.{0,100}$",
+        r"^(?:leave a (?:comment|reply)|post a comment|join the (?:discussion|conversation)|tell us what you think|\d*\s*comments?)\W*$",
+        r"^tags?\s*:.{0,300}$",
+        r"^(?:©|\(c\)|copyright\b).{0,200}$",
+        r"^(?:advertisement|sponsored|story continues below|continue reading below)\W*$",
+    )
+]
+_MAX_BOILERPLATE_WORDS = 40
+
+
+def _is_boilerplate(line: str) -> bool:
+    """A short line that reads as page furniture, not article text."""
+    if _words(line) > _MAX_BOILERPLATE_WORDS:
+        return False
+    return any(pattern.search(line) for pattern in _BOILERPLATE)
+
+
+def _clean_lines(text: str) -> list[str]:
+    """Paragraph lines of an extracted text, without generic boilerplate and empty lines."""
+    kept = []
+    for line in text.splitlines():
+        line = line.strip()
+        if line and not _is_boilerplate(line):
+            kept.append(line)
+    return kept
+
+
+def _extract_text(tree: HtmlElement, url: str, **options: bool) -> str:
+    """Main text of the page via trafilatura, "" when it finds nothing."""
+    document = trafilatura.bare_extraction(
+        tree, url=url or None, include_comments=False, include_tables=True, with_metadata=False, **options
+    )
+    return (document.text or "") if document is not None else ""
+
+
+def _page_body(tree: HtmlElement, url: str) -> str:
+    """The cleaned article body of a parsed page, "" when none."""
+    lines = _clean_lines(_extract_text(tree, url, favor_precision=True))
+    if _words(" ".join(lines)) < 100:
+        # precision mode sometimes keeps only a teaser or a boilerplate box: try the balanced run
+        wider = _clean_lines(_extract_text(tree, url))
+        if _words(" ".join(wider)) > 2 * _words(" ".join(lines)):
+            lines = wider
+    return "\n\n".join(lines)
+
+
+_TYPOGRAPHY = str.maketrans({"‘": "'", "’": "'", "‚": "'", "‛": "'", "“": '"', "”": '"', "„": '"', "‟": '"',
+                             "–": "-", "—": "-", "‐": "-", "‑": "-", "−": "-", "\u00ad": None, "\u200b": None,
+                             "\u200c": None, "\u200d": None, "\ufeff": None})
+
+
+def _tidy(text: str) -> str:
+    """NFC, one space between words, one blank line between paragraphs: the stored body form."""
+    text = unicodedata.normalize("NFC", text or "").replace("\u00ad", "").replace("\u200b", "")
+    paragraphs = (" ".join(p.split()) for p in re.split(r"\n\s*\n", text.replace("\r", "\n")))
+    return "\n\n".join(p for p in paragraphs if p)
+
+
+def normalize_body(text: str) -> str:
+    """The form of a body used for hashing: NFKC, plain quotes and dashes, single spaces.
+
+    Two copies of one story that differ only in line breaks, typographic quotes or invisible
+    characters normalise to the same string.
+
+    Args:
+        text: a body as extracted, or any text.
+
+    Returns:
+        The normalised text (all whitespace runs, paragraph breaks included, become one space).
+    """
+    text = unicodedata.normalize("NFKC", text or "").translate(_TYPOGRAPHY)
+    return " ".join(text.split())
+
+
+def body_hash(text: str) -> str:
+    """sha1 hex of the normalised, casefolded body: the same story under two URLs.
+
+    Args:
+        text: an article body.
+
+    Returns:
+        40 hex characters, or "" for an empty body.
+    """
+    normal = normalize_body(text).casefold()
+    return hashlib.sha1(normal.encode("utf-8")).hexdigest() if normal else ""
+
+
+def extract_article(html: bytes | str, url: str, entry: FeedEntry | None = None) -> Article | Skipped:
+    """Extract the clean article of a fetched page.
+
+    Args:
+        html: the page, bytes in any encoding (or already decoded text).
+        url: the URL the page was fetched from.
+        entry: the feed item that linked to it, if any: its text is the fallback body, its date
+            and title fill gaps.
+
+    Returns:
+        An Article, or Skipped(url, "not_html") for PDFs, images, JSON, feeds...,
+        Skipped(url, "empty_body") when neither page nor feed has a usable body.
+    """
+    if isinstance(html, bytes):
+        raw = handle_compressed_file(html, _MAX_BYTES) if html[:3] == b"\x1f\x8b\x08" else html
+        kind = _sniff_binary(raw)
+        if kind:
+            return Skipped(url, "not_html", kind)
+        text = decode_html(raw)
+    else:
+        text = html
+    if not text.strip():
+        return Skipped(url, "empty_body", "empty document")
+    head = text[:4096].lstrip("\ufeff \t\r\n")
+    if head[:1] in ("{", "[") or _FEED_MARKER.match(head) or not _HTML_MARKER.search(text[:65536]):
+        return Skipped(url, "not_html", "no html markup")
+    tree = trafilatura.load_html(text)
+    if tree is None:
+        return Skipped(url, "not_html", "unparseable")
+
+    metas, ld = _meta_values(tree), _json_ld(tree)
+    meta_doc = trafilatura.extract_metadata(tree, url or None, date_config=dict(_DATE_PARAMS))
+    page_body = _page_body(tree, url)
+    feed_text = (entry.content or entry.summary) if entry else ""
+    feed_text = _tidy(feed_text)
+    body, source = _tidy(page_body), "page"
+    if feed_text and _words(body) < max(_MIN_WORDS, _FEED_RATIO * _words(feed_text)):
+        body, source = feed_text, "feed"
+    if _words(body) < _MIN_WORDS:
+        return Skipped(url, "empty_body", f"{_words(body)} words")
+
+    page_dt, precise = _page_date(tree, metas, ld)
+    published, date_source = _pick_date(page_dt, precise, entry.published_at if entry else None, url)
+    return Article(
+        url=url,
+        canonical_url=pick_canonical(_declared_canonical(tree, metas), url),
+        title=(meta_doc.title or (entry.title if entry else "") or "").strip(),
+        author=(meta_doc.author or (entry.author if entry else "") or "").strip(),
+        published_at=published,
+        date_source=date_source,
+        language=_page_language(tree, metas, ld),
+        body=body,
+        body_source=source,
+        body_hash=body_hash(body),
+    )
