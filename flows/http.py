@@ -1,0 +1,272 @@
+"""The HTTP client: polite, bounded and safe fetching of feeds and pages.
+
+One `Fetcher` per batch of work, used from one event loop. It enforces, per request:
+http(s) only; no loopback/private/link-local/multicast addresses (unless allowed), checked on
+every redirect hop; robots.txt (RFC 9309) for pages; a per-host concurrency limit and delay;
+a total deadline (a slow drip cannot hold a worker); a size cap counted on the *decoded* body
+(a gzip bomb trips it while inflating); retries with backoff on timeouts, 429 and 5xx that
+honour Retry-After.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import logging
+import random
+import socket
+from collections import defaultdict
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from email.utils import parsedate_to_datetime
+from datetime import datetime, timezone
+from urllib.parse import urljoin, urlsplit
+
+import httpx
+from protego import Protego
+from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt
+
+from flows.settings import Settings
+
+log = logging.getLogger(__name__)
+
+MAX_ROBOTS_BYTES = 512_000
+
+
+class FetchError(Exception):
+    """A request that did not give a usable response; `reason` is a short code for the skips table."""
+
+    def __init__(self, reason: str, detail: str = "", *, transient: bool = False,
+                 retry_after: float | None = None) -> None:
+        super().__init__(f"{reason}: {detail}" if detail else reason)
+        self.reason = reason
+        self.detail = detail
+        self.transient = transient
+        self.retry_after = retry_after
+
+
+@dataclass(slots=True)
+class Response:
+    url: str  # as requested
+    final_url: str  # after redirects
+    status: int
+    headers: dict[str, str]
+    body: bytes
+    redirects: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def content_type(self) -> str:
+        return self.headers.get("content-type", "").split(";")[0].strip().lower()
+
+
+class Fetcher:
+    """Fetches URLs concurrently within the politeness and safety bounds of the settings."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._client = httpx.AsyncClient(
+            headers={"User-Agent": settings.user_agent},
+            timeout=httpx.Timeout(settings.read_timeout, connect=settings.connect_timeout),
+            follow_redirects=False,  # every hop is checked here
+            limits=httpx.Limits(max_connections=settings.concurrency,
+                                max_keepalive_connections=settings.concurrency),
+        )
+        self._all = asyncio.Semaphore(settings.concurrency)
+        self._hosts: dict[str, asyncio.Semaphore] = defaultdict(
+            lambda: asyncio.Semaphore(settings.per_host_concurrency))
+        self._next_slot: dict[str, float] = defaultdict(float)
+        self._host_delay: dict[str, float] = defaultdict(lambda: settings.per_host_delay)
+        self._addresses: dict[str, asyncio.Future] = {}
+        self._robots: dict[str, asyncio.Future] = {}
+
+    async def __aenter__(self) -> Fetcher:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self._client.aclose()
+
+    async def fetch(self, url: str, *, max_bytes: int, headers: dict[str, str] | None = None,
+                    robots: bool = True) -> Response:
+        """GET a URL, following redirects, retrying transient failures. Raises FetchError."""
+        retrying = AsyncRetrying(
+            stop=stop_after_attempt(self.settings.http_retries + 1),
+            wait=self._backoff,
+            retry=retry_if_exception(self._worth_retrying),
+            reraise=True,
+        )
+        async for attempt in retrying:
+            with attempt:
+                return await self._fetch_once(url, max_bytes, headers or {}, robots)
+        raise AssertionError("unreachable")
+
+    def _worth_retrying(self, exc: BaseException) -> bool:
+        if not isinstance(exc, FetchError) or not exc.transient:
+            return False
+        return exc.retry_after is None or exc.retry_after <= self.settings.max_retry_wait
+
+    def _backoff(self, state) -> float:
+        exc = state.outcome.exception()
+        if isinstance(exc, FetchError) and exc.retry_after is not None:
+            return exc.retry_after
+        return min(self.settings.max_retry_wait, 2.0 ** (state.attempt_number - 1)) * random.uniform(0.5, 1.0)
+
+    async def _fetch_once(self, url: str, max_bytes: int, headers: dict[str, str], robots: bool) -> Response:
+        seen: list[str] = []
+        current = url
+        try:
+            async with asyncio.timeout(self.settings.request_deadline):
+                while True:
+                    await self._check_destination(current)
+                    if robots:
+                        await self._check_robots(current)
+                    async with self._slot(current):
+                        response = await self._client.send(
+                            self._client.build_request("GET", current, headers=headers), stream=True)
+                        try:
+                            if response.is_redirect and "location" in response.headers:
+                                seen.append(current)
+                                current = _next_hop(current, response.headers["location"], seen,
+                                                    self.settings.max_redirects)
+                                continue
+                            _raise_for_status(response)
+                            body = b"" if response.status_code == 304 else await _read_capped(response, max_bytes)
+                        finally:
+                            await response.aclose()
+                    return Response(url, current, response.status_code,
+                                    {k.lower(): v for k, v in response.headers.items()}, body, tuple(seen))
+        except TimeoutError as exc:
+            raise FetchError("timeout", f"no complete response within {self.settings.request_deadline:.0f}s",
+                             transient=True) from exc
+        except httpx.TimeoutException as exc:
+            raise FetchError("timeout", type(exc).__name__, transient=True) from exc
+        except httpx.DecodingError as exc:
+            raise FetchError("bad_encoding", str(exc)[:200]) from exc
+        except (httpx.ConnectError, httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError) as exc:
+            raise FetchError("connect_error", f"{type(exc).__name__}: {exc}"[:200], transient=True) from exc
+        except httpx.HTTPError as exc:
+            raise FetchError("http_error", f"{type(exc).__name__}: {exc}"[:200]) from exc
+
+    @asynccontextmanager
+    async def _slot(self, url: str) -> AsyncIterator[None]:
+        """Hold a global and a per-host slot; space request starts to one host by its delay."""
+        host = urlsplit(url).hostname or ""
+        async with self._all, self._hosts[host]:
+            loop = asyncio.get_running_loop()
+            start = max(loop.time(), self._next_slot[host])
+            self._next_slot[host] = start + self._host_delay[host]
+            await asyncio.sleep(start - loop.time())
+            yield
+
+    async def _check_destination(self, url: str) -> None:
+        """Refuse schemes other than http(s), and private addresses unless allowed."""
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise FetchError("bad_scheme", url[:200])
+        if self.settings.allow_private_hosts:
+            return
+        for address in await self._resolve(parts.hostname, parts.port or (443 if parts.scheme == "https" else 80)):
+            ip = ipaddress.ip_address(address.split("%")[0])
+            if not ip.is_global or ip.is_multicast:
+                raise FetchError("private_address",
+                                 f"{parts.hostname} resolves to {ip}, which is not a public address "
+                                 "(set NEWSDUCK_ALLOW_PRIVATE_HOSTS=1 for local use)")
+
+    async def _resolve(self, host: str, port: int) -> list[str]:
+        """Addresses of a host, looked up once per Fetcher: a failing lookup fails the rest fast."""
+        try:
+            return [str(ipaddress.ip_address(host.strip("[]")))]
+        except ValueError:
+            pass
+        if host not in self._addresses:
+            self._addresses[host] = asyncio.ensure_future(self._lookup(host, port))
+        return await asyncio.shield(self._addresses[host])
+
+    async def _lookup(self, host: str, port: int) -> list[str]:
+        loop = asyncio.get_running_loop()
+        try:
+            infos = await asyncio.wait_for(
+                loop.getaddrinfo(host, port, type=socket.SOCK_STREAM), self.settings.connect_timeout)
+        except (OSError, TimeoutError) as exc:
+            raise FetchError("dns_error", f"{host}: {exc}"[:200], transient=True) from exc
+        return sorted({info[4][0] for info in infos})
+
+    async def _check_robots(self, url: str) -> None:
+        parts = urlsplit(url)
+        origin = f"{parts.scheme}://{parts.netloc}"
+        if origin not in self._robots:
+            self._robots[origin] = asyncio.ensure_future(self._fetch_robots(origin))
+        try:
+            rules = await asyncio.shield(self._robots[origin])
+        except FetchError:
+            self._robots.pop(origin, None)  # unreachable now: ask again on the next attempt
+            raise
+        if rules is None:
+            return
+        agent = "newsduck"
+        if not rules.can_fetch(url, agent):
+            raise FetchError("robots", f"disallowed by {origin}/robots.txt")
+
+    async def _fetch_robots(self, origin: str) -> Protego | None:
+        """Parsed robots.txt, or None (allow all) when there is none (RFC 9309: 4xx)."""
+        try:
+            response = await self._fetch_once(f"{origin}/robots.txt", MAX_ROBOTS_BYTES, {}, robots=False)
+        except FetchError as exc:
+            if exc.reason.startswith("http_4"):
+                return None
+            # Unreachable robots.txt (5xx, network): RFC 9309 says assume complete disallow.
+            raise FetchError("robots_unreachable", f"{origin}/robots.txt: {exc}", transient=True) from exc
+        rules = Protego.parse(response.body.decode("utf-8", errors="replace"))
+        delay = rules.crawl_delay("newsduck")
+        if delay:
+            host = urlsplit(origin).hostname or ""
+            self._host_delay[host] = max(self._host_delay[host], min(float(delay), 30.0))
+        return rules
+
+
+def _next_hop(current: str, location: str, seen: list[str], max_redirects: int) -> str:
+    target = urljoin(current, location.strip())
+    if target in seen:
+        raise FetchError("redirect_loop", " -> ".join([*seen, target])[:300])
+    if len(seen) > max_redirects:
+        raise FetchError("too_many_redirects", f"more than {max_redirects} redirects from {seen[0]}"[:300])
+    return target
+
+
+def _raise_for_status(response: httpx.Response) -> None:
+    code = response.status_code
+    if code == 304 or 200 <= code < 300:
+        return
+    if code == 429 or code >= 500:
+        raise FetchError(f"http_{code}", response.reason_phrase, transient=True,
+                         retry_after=retry_after_seconds(response.headers.get("retry-after")))
+    raise FetchError(f"http_{code}", response.reason_phrase)
+
+
+def retry_after_seconds(value: str | None) -> float | None:
+    """Seconds to wait from a Retry-After header (delta-seconds or an HTTP date)."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
+
+
+async def _read_capped(response: httpx.Response, max_bytes: int) -> bytes:
+    declared = response.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > max_bytes:
+        raise FetchError("too_large", f"Content-Length {declared} > {max_bytes}")
+    chunks, total = [], 0
+    async for chunk in response.aiter_bytes():  # decoded: counts inflated bytes
+        total += len(chunk)
+        if total > max_bytes:
+            raise FetchError("too_large", f"body over {max_bytes} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)

@@ -1,0 +1,213 @@
+"""The DuckDB adapter: connections that wait for the file lock, migrations, reads, batch merges.
+
+DuckDB lets one process hold the file for writing, and while it does, other processes cannot
+even read it. Connections here are therefore short-lived and wait for the lock within a bound.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+
+import duckdb
+
+from flows import staging
+
+log = logging.getLogger(__name__)
+
+SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
+MIGRATIONS_DIR = SQL_DIR / "migrations"
+VIEWS_DIR = SQL_DIR / "views"
+MERGE_SQL = SQL_DIR / "load" / "merge_batch.sql"
+
+
+class DatabaseBusy(RuntimeError):
+    """Another process holds the DuckDB file and did not let go within the wait bound."""
+
+
+class MigrationError(RuntimeError):
+    """A migration that was applied has changed on disk, or failed."""
+
+
+def utcnow() -> datetime:
+    """Current UTC time, naive (all timestamps in the warehouse are UTC)."""
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+@contextmanager
+def connect(db: Path, *, read_only: bool = False, wait: float = 0.0) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Open the database, waiting up to `wait` seconds for another process's lock to go."""
+    deadline = time.monotonic() + wait
+    delay = 0.1
+    while True:
+        try:
+            con = duckdb.connect(str(db), read_only=read_only)
+            break
+        except duckdb.IOException as exc:
+            if "lock" not in str(exc).lower():
+                raise
+            if time.monotonic() + delay > deadline:
+                raise DatabaseBusy(f"{db} is locked by another process ({lock_holder(exc)}) "
+                                   f"and stayed locked for {wait:.0f}s") from exc
+            time.sleep(delay)
+            delay = min(delay * 2, 2.0)
+    try:
+        con.execute("set TimeZone = 'UTC'")
+        yield con
+    finally:
+        con.close()
+
+
+def lock_holder(exc: Exception) -> str:
+    """The 'held in <program> (PID n)' part of DuckDB's lock error, for humans."""
+    match = re.search(r"held in (.+?\(PID \d+\))", str(exc))
+    return match.group(1) if match else "unknown process"
+
+
+def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Apply pending migrations in order, each in its own transaction; re-apply the views.
+
+    Returns the names of the migrations applied now (empty when the schema was current).
+    """
+    con.execute(
+        "create table if not exists schema_migrations ("
+        " version integer primary key, name varchar not null,"
+        " checksum varchar not null, applied_at timestamp not null)"
+    )
+    applied = dict(con.execute("select version, checksum from schema_migrations").fetchall())
+    done = []
+    for path in sorted(MIGRATIONS_DIR.glob("[0-9][0-9][0-9][0-9]_*.sql")):
+        version, text = int(path.name[:4]), path.read_text(encoding="utf-8")
+        checksum = hashlib.sha256(text.encode()).hexdigest()
+        if version in applied:
+            if applied[version] != checksum:
+                raise MigrationError(f"{path.name} changed after it was applied; add a new migration instead")
+            continue
+        con.begin()
+        try:
+            con.execute(text)
+            con.execute(
+                "insert into schema_migrations values (?, ?, ?, ?)",
+                [version, path.stem, checksum, utcnow()],
+            )
+            con.commit()
+        except Exception as exc:
+            con.rollback()
+            raise MigrationError(f"{path.name} failed: {exc}") from exc
+        done.append(path.stem)
+    for path in sorted(VIEWS_DIR.glob("*.sql")):
+        con.execute(path.read_text(encoding="utf-8"))
+    return done
+
+
+def schema_version(con: duckdb.DuckDBPyConnection) -> int:
+    return con.execute("select coalesce(max(version), 0) from schema_migrations").fetchone()[0]
+
+
+def split_statements(text: str) -> list[str]:
+    """Statements of a .sql file: separated by a ';' that ends a line. Comment lines dropped."""
+    lines = [line for line in text.splitlines() if not line.lstrip().startswith("--")]
+    return [s.strip() for s in re.split(r";\s*$", "\n".join(lines), flags=re.M) if s.strip()]
+
+
+_MERGE_STATEMENTS: list[str] | None = None
+
+
+def merge_batch(con: duckdb.DuckDBPyConnection, batch_dir: Path, run_id: str | None = None) -> dict[str, int] | None:
+    """Merge one staged batch in one transaction. None when it had been merged already."""
+    global _MERGE_STATEMENTS
+    if _MERGE_STATEMENTS is None:
+        _MERGE_STATEMENTS = split_statements(MERGE_SQL.read_text(encoding="utf-8"))
+    batch_id = batch_dir.name
+    if con.execute("select 1 from loaded_batches where batch_id = ?", [batch_id]).fetchone():
+        return None
+    tables = staging.read_batch(batch_dir)
+    params = {"batch_id": batch_id, "run_id": run_id or _run_of(tables), "now": utcnow()}
+    con.begin()
+    try:
+        for name, table in tables.items():
+            con.register(f"stage_{name}", table)
+        for statement in _MERGE_STATEMENTS:
+            used = {k: v for k, v in params.items() if f"${k}" in statement}
+            con.execute(statement, used or None)
+        new, duplicate = con.execute(
+            "select articles_new, articles_duplicate from loaded_batches where batch_id = ?", [batch_id]
+        ).fetchone()
+        con.commit()
+    except Exception:
+        con.rollback()
+        raise
+    finally:
+        for name in tables:
+            con.unregister(f"stage_{name}")
+    return {"articles_new": new, "articles_duplicate": duplicate}
+
+
+def _run_of(tables: dict) -> str | None:
+    for name in ("runs", "articles", "skips"):
+        column = tables[name].column("run_id")
+        if len(column):
+            return column[0].as_py()
+    return None
+
+
+def load_staged(db: Path, staging_dir: Path, *, wait: float) -> dict[str, int]:
+    """Migrate, then merge every staged batch oldest first, removing each once merged.
+
+    Raises DatabaseBusy when the lock does not come within `wait`; the batches stay staged
+    and the next call (the next run) merges them.
+    """
+    totals = {"batches": 0, "articles_new": 0, "articles_duplicate": 0}
+    batches = staging.pending_batches(staging_dir)
+    with connect(db, wait=wait) as con:
+        migrate(con)
+        for batch_dir in batches:
+            counts = merge_batch(con, batch_dir)
+            staging.remove_batch(batch_dir)
+            if counts:
+                totals["batches"] += 1
+                for key, value in counts.items():
+                    totals[key] += value
+    return totals
+
+
+# Reads used by the flows before the network work. They open the file read-only and briefly,
+# and return nothing when the database does not exist yet.
+
+def read_feed_states(db: Path, *, wait: float) -> dict[str, dict]:
+    """Validators and counters of every known feed, by feed URL."""
+    rows = _read(db, wait, "select feed_url, etag, last_modified, consecutive_errors from feeds")
+    return {r[0]: {"etag": r[1], "last_modified": r[2], "consecutive_errors": r[3]} for r in rows}
+
+
+def read_known_urls(db: Path, urls: Iterable[str], *, wait: float, max_attempts: int) -> set[str]:
+    """Which of these URLs need no fetch: stored, or failed for good (or too often)."""
+    urls = list(set(urls))
+    if not urls:
+        return set()
+    rows = _read(
+        db,
+        wait,
+        "select url from article_urls where url in (select unnest($urls))"
+        " union select url from url_failures where url in (select unnest($urls))"
+        " and (permanent or attempts >= $max_attempts)",
+        {"urls": urls, "max_attempts": max_attempts},
+    )
+    return {r[0] for r in rows}
+
+
+def _read(db: Path, wait: float, query: str, params: dict | None = None) -> list[tuple]:
+    if not Path(db).exists():
+        return []
+    with connect(db, read_only=True, wait=wait) as con:
+        if not con.execute(
+            "select 1 from information_schema.tables where table_name = 'schema_migrations'"
+        ).fetchone():
+            return []
+        return con.execute(query, params).fetchall()

@@ -1,0 +1,282 @@
+-- Merge one staged batch into the warehouse. The loader registers the batch's Parquet files as
+-- stage_articles, stage_entities, stage_mentions, stage_events, stage_skips, stage_feeds and
+-- stage_runs, runs these statements in order inside one transaction, and records the batch in
+-- loaded_batches, so a batch is merged exactly once and readers never see half of it.
+
+-- Each staged article points at the article that will hold it: itself when new, the stored
+-- article with the same id (same canonical URL), or the article with the same body.
+create or replace temp table batch_articles as
+with staged as (
+    select *
+    from stage_articles
+    qualify row_number() over (partition by article_id order by fetched_at) = 1
+),
+stored_hashes as (
+    select
+        body_hash,
+        min(article_id) as article_id
+    from articles
+    where body_hash in (select body_hash from staged)
+    group by body_hash
+),
+targeted as (
+    select
+        staged.*,
+        stored.article_id is not null as already_stored,
+        coalesce(
+            stored.article_id,
+            stored_hashes.article_id,
+            first_value(staged.article_id) over (
+                partition by staged.body_hash order by staged.fetched_at, staged.article_id
+            )
+        ) as target_id
+    from staged
+    left join articles as stored on stored.article_id = staged.article_id
+    left join stored_hashes on stored_hashes.body_hash = staged.body_hash
+)
+select
+    *,
+    not already_stored and target_id = article_id as is_new
+from targeted;
+
+insert into articles by name
+select
+    article_id,
+    canonical_url,
+    feed_url,
+    title,
+    author,
+    published_at,
+    date_source,
+    language,
+    body,
+    body_source,
+    body_hash,
+    word_count,
+    fetched_at,
+    extractor_version,
+    nlp_version,
+    run_id
+from batch_articles
+where is_new;
+
+insert or ignore into raw_pages by name
+select
+    article_id,
+    final_url as url,
+    http_status,
+    content_type,
+    fetched_at,
+    html_gz
+from batch_articles
+where is_new and html_gz is not null;
+
+-- Every URL that led to a stored article: link, final URL, canonical; a body duplicate's URLs
+-- point at the article that holds the body.
+insert or ignore into article_urls
+with urls as (
+    select
+        target_id,
+        target_id <> article_id as is_duplicate,
+        fetched_at,
+        unnest(urls, recursive := true)
+    from batch_articles
+)
+select
+    url,
+    target_id as article_id,
+    case when is_duplicate then 'duplicate_body' else kind end as kind,
+    fetched_at as first_seen_at
+from urls
+qualify row_number() over (partition by url order by is_duplicate, fetched_at) = 1;
+
+delete from url_failures
+where url in (select url from article_urls where article_id in (select target_id from batch_articles));
+
+-- Entities of the new articles. An entity not yet in the warehouse whose name is a known alias
+-- of exactly one other entity of the same label joins it ("Haftar" -> "Khalifa Haftar"). Only
+-- towards a longer name (ties by id), so two variants can never swap.
+create or replace temp table batch_entities as
+select *
+from stage_entities
+where article_id in (select article_id from batch_articles where is_new);
+
+create or replace temp table entity_remap as
+with known as (
+    select
+        aliases.alias,
+        aliases.entity_id,
+        aliases.label,
+        entities.name
+    from entity_aliases as aliases
+    join entities using (entity_id)
+    union
+    select
+        unnest(alias_norms) as alias,
+        entity_id,
+        label,
+        name
+    from batch_entities
+),
+own as (
+    select distinct
+        entity_id,
+        label,
+        name_norm,
+        name
+    from batch_entities
+    where entity_id not in (select entity_id from entities)
+),
+candidates as (
+    select
+        own.entity_id as old_id,
+        known.entity_id as new_id
+    from own
+    join known
+        on known.alias = own.name_norm
+        and known.label = own.label
+        and known.entity_id <> own.entity_id
+        and (length(known.name), known.entity_id) > (length(own.name), own.entity_id)
+)
+select
+    old_id,
+    min(new_id) as new_id
+from candidates
+group by old_id
+having count(distinct new_id) = 1;
+
+-- Follow chains (A -> B -> C) to their end.
+update entity_remap as r
+set new_id = next.new_id
+from entity_remap as next
+where r.new_id = next.old_id;
+
+update entity_remap as r
+set new_id = next.new_id
+from entity_remap as next
+where r.new_id = next.old_id;
+
+create or replace temp table batch_entities_final as
+select
+    e.article_id,
+    coalesce(r.new_id, e.entity_id) as entity_id,
+    arg_max(e.name, e.mention_count) as name,
+    any_value(e.label) as label,
+    list_distinct(flatten(list(e.aliases))) as aliases,
+    list_distinct(flatten(list(e.alias_norms))) as alias_norms,
+    sum(e.mention_count)::integer as mention_count,
+    any_value(e.nlp_version) as nlp_version
+from batch_entities as e
+left join entity_remap as r on r.old_id = e.entity_id
+group by all;
+
+insert or ignore into entities
+select
+    entity_id,
+    arg_max(name, mention_count) as name,
+    any_value(label) as label,
+    $now as first_seen_at
+from batch_entities_final
+group by entity_id;
+
+insert or ignore into entity_aliases
+select distinct
+    unnest(alias_norms) as alias,
+    entity_id,
+    label
+from batch_entities_final;
+
+insert into article_entities by name
+select
+    article_id,
+    entity_id,
+    name,
+    label,
+    list_filter(aliases, a -> a <> name) as aliases,
+    mention_count,
+    nlp_version
+from batch_entities_final;
+
+insert into mentions by name
+select
+    m.article_id,
+    m.start_char,
+    m.end_char,
+    m.text,
+    m.label,
+    m.sentence_idx,
+    coalesce(r.new_id, m.entity_id) as entity_id,
+    m.nlp_version
+from stage_mentions as m
+left join entity_remap as r on r.old_id = m.entity_id
+where m.article_id in (select article_id from batch_articles where is_new);
+
+insert into events by name
+select
+    e.* exclude (actor_id, target_id, location_id),
+    coalesce(actor.new_id, e.actor_id) as actor_id,
+    coalesce(target.new_id, e.target_id) as target_id,
+    coalesce(place.new_id, e.location_id) as location_id
+from stage_events as e
+left join entity_remap as actor on actor.old_id = e.actor_id
+left join entity_remap as target on target.old_id = e.target_id
+left join entity_remap as place on place.old_id = e.location_id
+where e.article_id in (select article_id from batch_articles where is_new);
+
+-- Skips are history; url_failures is the retry state of each failed URL.
+insert into skips by name
+select *
+from stage_skips;
+
+insert into url_failures
+select
+    url,
+    feed_url,
+    reason,
+    permanent,
+    1 as attempts,
+    skipped_at as first_failed_at,
+    skipped_at as last_attempt_at
+from stage_skips
+where stage in ('fetch', 'clean')
+qualify row_number() over (partition by url order by skipped_at desc) = 1
+on conflict (url) do update set
+    reason = excluded.reason,
+    permanent = excluded.permanent,
+    attempts = url_failures.attempts + 1,
+    last_attempt_at = excluded.last_attempt_at;
+
+insert into feeds by name
+select *
+from stage_feeds
+on conflict (feed_url) do update set
+    name = coalesce(excluded.name, feeds.name),
+    language = coalesce(excluded.language, feeds.language),
+    tags = coalesce(excluded.tags, feeds.tags),
+    title = coalesce(excluded.title, feeds.title),
+    etag = excluded.etag,
+    last_modified = excluded.last_modified,
+    last_status = excluded.last_status,
+    last_http_status = excluded.last_http_status,
+    last_error = excluded.last_error,
+    last_fetched_at = excluded.last_fetched_at,
+    last_success_at = coalesce(excluded.last_success_at, feeds.last_success_at),
+    consecutive_errors = case
+        when excluded.last_status = 'error' then feeds.consecutive_errors + 1
+        else 0
+    end,
+    items_seen = feeds.items_seen + excluded.items_seen,
+    last_item_count = coalesce(excluded.last_item_count, feeds.last_item_count);
+
+insert or replace into runs by name
+select *
+from stage_runs;
+
+insert into loaded_batches
+select
+    $batch_id as batch_id,
+    $run_id as run_id,
+    $now as loaded_at,
+    count(*) filter (where is_new) as articles_new,
+    count(*) filter (where target_id <> article_id and not already_stored) as articles_duplicate
+from batch_articles;
