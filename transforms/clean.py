@@ -294,30 +294,36 @@ _BOILERPLATE = [
         r"^(?:share|tweet|email|print|pin|save)(?: (?:this|the) (?:article|story|page|post))?\s*[:!]?$",
         r"^(?:share|click to share) (?:this|on|via)\b.{0,60}$",
         r"^like this (?:story|article)\?.{0,60}$",
-        r"^follow (?:us|@?\w+) on\b.{0,80}$",
+        r"^follow (?:us|@?\w+) on\b.{0,200}$",
+        r"^(?:order )?reprints?(?: (?:&|and) permissions)?$|^print (?:this )?(?:article|story|page)$",
         # related / read more
-        r"^(?:read more|read also|also read|see also|more on this (?:story|topic)|you may also like|you might also like)\b.{0,160}$",
+        r"^see more\s*:\s*\S.{0,160}$",
+        r"^(?:read more|read also|also read|see also|don'?t miss|more on this (?:story|topic)|you may also like|you might also like)\b.{0,160}$",
         r"^(?:related|recommended|more from|most read|most popular|trending|popular)(?: (?:stories|articles|content|"
         r"coverage|links|news|posts|reading|topics|videos))?\s*(?:[:|»›>-].{0,160})?$",
         r"^also on [\w.-]+\.[a-z]{2,}\b.{0,160}$",
         # newsletters, comments, cookies, tags, copyright
         r"^.{0,120}\b(?:sign up|subscribe)\b.{0,80}\bnewsletters?\b.{0,80}$",
         r"^.{0,80}\bnewsletters?\b.{0,60}\b(?:inbox|sign up|subscribe)\b.{0,60}$",
+        r"^[\w'’ &-]{0,40}\bnewsletters?$",
         r"^.{0,100}\bwe use cookies\b.{0,200}$",
         r"^.{0,100}\bcookies?\b.{0,80}\b(?:consent|policy|accept|settings)\b.{0,100}$",
         r"^(?:leave a (?:comment|reply)|post a comment|join the (?:discussion|conversation)|tell us what you think|\d*\s*comments?)\W*$",
         r"^tags?\s*:.{0,300}$",
         r"^(?:©|\(c\)|copyright\b).{0,200}$",
+        r"\bpersonal,? non-?commercial use\b",
         r"^(?:advertisement|sponsored|story continues below|continue reading below)\W*$",
     )
 ]
 _MAX_BOILERPLATE_WORDS = 40
+_LIST_MARKER = re.compile(r"^(?:[-*•·]|\d{1,2}[.)])\s+")
 
 
 def _is_boilerplate(line: str) -> bool:
     """A short line that reads as page furniture, not article text."""
     if _words(line) > _MAX_BOILERPLATE_WORDS:
         return False
+    line = _LIST_MARKER.sub("", line)
     return any(pattern.search(line) for pattern in _BOILERPLATE)
 
 
@@ -331,6 +337,64 @@ def _clean_lines(text: str) -> list[str]:
     return kept
 
 
+_BODY_CLASS = re.compile(r"article[-_]{0,2}body|story[-_]?body|articleBody|(?:entry|post|article|story)[-_]{1,2}content", re.I)
+
+
+def _join_split_body(tree: HtmlElement) -> None:
+    """Merge an article body split into several same-class containers (CMS "chunks" around ads).
+
+    trafilatura keeps the first container matching its body patterns and drops the rest of the
+    story. Same tag and class, not nested, each with real paragraphs, and inside the same
+    <article> (or the same grandparent without one): later chunks are moved into the first.
+    An infinite-scroll page appending the next story wraps it in its own <article>.
+    """
+    groups: dict[tuple, list[HtmlElement]] = {}
+    for element in tree.iter("div", "section", "article"):
+        cls = element.get("class", "")
+        if (cls and _BODY_CLASS.search(cls)) or element.get("itemprop") == "articleBody":
+            groups.setdefault((element.tag, cls, element.get("itemprop")), []).append(element)
+    for members in groups.values():
+        if len(members) < 2:
+            continue
+        chosen = set(members)
+        top = [m for m in members if not any(a in chosen for a in m.iterancestors())]
+        top = [m for m in top if len("".join(m.xpath(".//p//text()"))) >= 200]
+        if len(top) < 2 or len({_story_scope(m) for m in top}) > 1:
+            continue
+        for other in top[1:]:
+            top[0].extend(list(other))
+            other.drop_tree()
+
+
+_RELATED_HEADING = re.compile(
+    r"^(?:more|related|recommended|read (?:more|next|also)|also read|see also|further reading|you (?:may|might) also like|"
+    r"most (?:read|popular|viewed|shared)|trending|popular|top stories|latest(?: news| stories)?|editor'?s picks)\b.{0,50}$",
+    re.I,
+)
+
+
+def _prune_related_lists(tree: HtmlElement) -> None:
+    """Drop a "More stories"/"Related" heading and the list of links right after it."""
+    for listing in tree.xpath("//ul|//ol"):
+        heading = listing.getprevious()
+        if heading is None or heading.tag not in ("h2", "h3", "h4", "h5", "h6", "div", "p", "span", "strong"):
+            continue
+        title = " ".join(heading.text_content().split())
+        text = " ".join(listing.text_content().split())
+        linked = sum(len(" ".join(a.text_content().split())) for a in listing.iter("a"))
+        if title and _RELATED_HEADING.match(title) and text and linked >= 0.4 * len(text):
+            heading.drop_tree()
+            listing.drop_tree()
+
+
+def _story_scope(element: HtmlElement) -> HtmlElement | None:
+    """Nearest <article> ancestor, else the grandparent."""
+    for ancestor in element.iterancestors("article"):
+        return ancestor
+    parent = element.getparent()
+    return parent.getparent() if parent is not None else None
+
+
 def _extract_text(tree: HtmlElement, url: str, **options: bool) -> str:
     """Main text of the page via trafilatura, "" when it finds nothing."""
     document = trafilatura.bare_extraction(
@@ -339,15 +403,29 @@ def _extract_text(tree: HtmlElement, url: str, **options: bool) -> str:
     return (document.text or "") if document is not None else ""
 
 
-def _page_body(tree: HtmlElement, url: str) -> str:
+def _page_body(tree: HtmlElement, url: str, titles: list[str]) -> str:
     """The cleaned article body of a parsed page, "" when none."""
+    _join_split_body(tree)
+    _prune_related_lists(tree)
     lines = _clean_lines(_extract_text(tree, url, favor_precision=True))
     if _words(" ".join(lines)) < 100:
         # precision mode sometimes keeps only a teaser or a boilerplate box: try the balanced run
         wider = _clean_lines(_extract_text(tree, url))
         if _words(" ".join(wider)) > 2 * _words(" ".join(lines)):
             lines = wider
-    return "\n\n".join(lines)
+    return "\n\n".join(_drop_headline(lines, titles))
+
+
+def _token_key(text: str) -> str:
+    return " ".join(_WORD.findall(text.casefold()))
+
+
+def _drop_headline(lines: list[str], titles: list[str]) -> list[str]:
+    """Without the headline repeated at the top of the body (title metadata or <h1>)."""
+    keys = {_token_key(t) for t in titles if t}
+    keys.discard("")
+    head = [line for line in lines[:3] if _token_key(line) not in keys]
+    return head + lines[3:]
 
 
 _TYPOGRAPHY = str.maketrans({"‘": "'", "’": "'", "‚": "'", "‛": "'", "“": '"', "”": '"', "„": '"', "‟": '"',
@@ -423,7 +501,8 @@ def extract_article(html: bytes | str, url: str, entry: FeedEntry | None = None)
 
     metas, ld = _meta_values(tree), _json_ld(tree)
     meta_doc = trafilatura.extract_metadata(tree, url or None, date_config=dict(_DATE_PARAMS))
-    page_body = _page_body(tree, url)
+    titles = [meta_doc.title or ""] + [" ".join(h.text_content().split()) for h in tree.iter("h1")]
+    page_body = _page_body(tree, url, titles)
     feed_text = (entry.content or entry.summary) if entry else ""
     feed_text = _tidy(feed_text)
     body, source = _tidy(page_body), "page"
