@@ -295,6 +295,9 @@ _BOILERPLATE = [
         r"^(?:share|click to share) (?:this|on|via)\b.{0,60}$",
         r"^like this (?:story|article)\?.{0,60}$",
         r"^follow (?:us|@?\w+) on\b.{0,200}$",
+        r"\bfollow us on (?:twitter|facebook|instagram|linkedin)\b",
+        r"^(?:write to|email|e-mail|contact) [\w .'’-]{2,60} at \S+@\S+",
+        r"\bclick here\b",
         r"^(?:order )?reprints?(?: (?:&|and) permissions)?$|^print (?:this )?(?:article|story|page)$",
         # related / read more
         r"^see more\s*:\s*\S.{0,160}$",
@@ -310,6 +313,7 @@ _BOILERPLATE = [
         r"^.{0,100}\bcookies?\b.{0,80}\b(?:consent|policy|accept|settings)\b.{0,100}$",
         r"^(?:leave a (?:comment|reply)|post a comment|join the (?:discussion|conversation)|tell us what you think|\d*\s*comments?)\W*$",
         r"^tags?\s*:.{0,300}$",
+        r"^\[(\w+)\b[^\]]*\].*\[/\1\]$",  # an unrendered CMS shortcode
         r"^(?:©|\(c\)|copyright\b).{0,200}$",
         r"\bpersonal,? non-?commercial use\b",
         r"^(?:advertisement|sponsored|story continues below|continue reading below)\W*$",
@@ -327,12 +331,24 @@ def _is_boilerplate(line: str) -> bool:
     return any(pattern.search(line) for pattern in _BOILERPLATE)
 
 
+_LABEL_LINE = re.compile(r"^(?:tags?|topics?|keywords|filed under|categories)\s*:?$", re.I)
+
+
 def _clean_lines(text: str) -> list[str]:
     """Paragraph lines of an extracted text, without generic boilerplate and empty lines."""
-    kept = []
+    kept: list[str] = []
+    skip_next = False
     for line in text.splitlines():
         line = line.strip()
-        if line and not _is_boilerplate(line):
+        if not line:
+            continue
+        if skip_next:
+            skip_next = False
+            if _words(line) <= _MAX_BOILERPLATE_WORDS and not line.endswith((".", "!", "?", "”", '"')):
+                continue  # the tag list under a "Tags" label
+        if _LABEL_LINE.match(line):
+            skip_next = True
+        elif not _is_boilerplate(line):
             kept.append(line)
     return kept
 
@@ -387,6 +403,43 @@ def _prune_related_lists(tree: HtmlElement) -> None:
             listing.drop_tree()
 
 
+def _prune_link_lists(tree: HtmlElement) -> None:
+    """Drop lists made only of links to headlines: related-story lists without a heading."""
+    for listing in tree.xpath("//ul|//ol"):
+        items = listing.findall("li")
+        if len(items) < 2:
+            continue
+        texts = [" ".join(li.text_content().split()) for li in items]
+        linked = [" ".join(" ".join(a.text_content() for a in li.iter("a")).split()) for li in items]
+        if all(t and l == t and len(t.split()) >= 4 for t, l in zip(texts, linked)):
+            listing.drop_tree()
+
+
+_EMBEDDED_POST = "//blockquote[contains(@class, 'twitter-tweet') or contains(@class, 'instagram-media') or contains(@class, 'tiktok-embed')]"
+
+
+def _unwrap_embedded_posts(tree: HtmlElement) -> None:
+    """Keep embedded social posts as plain quotes: in news they are quoted statements.
+
+    Their wrappers carry "embed"/"social"/"widget" classes that trafilatura discards wholesale.
+    """
+    for quote in tree.xpath(_EMBEDDED_POST):
+        text = " ".join(quote.text_content().split())
+        if not text:
+            continue
+        for attr in ("class", "id", "style"):
+            quote.attrib.pop(attr, None)
+        outer = quote
+        for ancestor in quote.iterancestors():
+            if ancestor.tag in ("body", "article", "main") or " ".join(ancestor.text_content().split()) != text:
+                break
+            outer = ancestor
+        if outer is not quote:
+            tail = outer.tail
+            outer.getparent().replace(outer, quote)
+            quote.tail = tail
+
+
 def _story_scope(element: HtmlElement) -> HtmlElement | None:
     """Nearest <article> ancestor, else the grandparent."""
     for ancestor in element.iterancestors("article"):
@@ -407,6 +460,8 @@ def _page_body(tree: HtmlElement, url: str, titles: list[str]) -> str:
     """The cleaned article body of a parsed page, "" when none."""
     _join_split_body(tree)
     _prune_related_lists(tree)
+    _prune_link_lists(tree)
+    _unwrap_embedded_posts(tree)
     lines = _clean_lines(_extract_text(tree, url, favor_precision=True))
     if _words(" ".join(lines)) < 100:
         # precision mode sometimes keeps only a teaser or a boilerplate box: try the balanced run
