@@ -440,6 +440,23 @@ def _unwrap_embedded_posts(tree: HtmlElement) -> None:
             quote.tail = tail
 
 
+_HOVER_PANEL = re.compile(r"(?:^|[\s_-])(?:tooltip|popover|hover-?card)s?(?:$|[\s_-])|rollover\S*-(?:block|card|box|panel|content)\b", re.I)
+
+
+def _prune_hover_panels(tree: HtmlElement) -> None:
+    """Drop tooltip/popover/hover-card panels: hidden until hovered, flattened into the sentence
+    they decorate by text extraction ("Rep. Ilhan OmarIlhan OmarLatest stories…")."""
+    for element in tree.xpath("//*[@class]"):
+        if _HOVER_PANEL.search(element.get("class", "")) and element.getparent() is not None:
+            element.drop_tree()
+
+
+def _prune_linked_headings(tree: HtmlElement) -> None:
+    """Drop headings inside a link: the headline of a teaser card for another story."""
+    for heading in tree.xpath("//a//h2|//a//h3|//a//h4|//a//h5|//a//h6"):
+        heading.drop_tree()
+
+
 def _story_scope(element: HtmlElement) -> HtmlElement | None:
     """Nearest <article> ancestor, else the grandparent."""
     for ancestor in element.iterancestors("article"):
@@ -462,6 +479,8 @@ def _page_body(tree: HtmlElement, url: str, titles: list[str]) -> str:
     _prune_related_lists(tree)
     _prune_link_lists(tree)
     _unwrap_embedded_posts(tree)
+    _prune_hover_panels(tree)
+    _prune_linked_headings(tree)
     lines = _clean_lines(_extract_text(tree, url, favor_precision=True))
     if _words(" ".join(lines)) < 100:
         # precision mode sometimes keeps only a teaser or a boilerplate box: try the balanced run
