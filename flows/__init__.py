@@ -1,0 +1,17 @@
+"""newsduck's imperative shell: Prefect flows and tasks, the CLI, settings, HTTP and DuckDB.
+
+Prefect reads its settings when it is imported, so the quiet, offline defaults are set here,
+before any flow module imports it. Anything already set in the environment wins.
+"""
+
+import os
+from pathlib import Path
+
+_data_dir = Path(os.environ.get("NEWSDUCK_DATA_DIR", "newsduck-data")).resolve()
+for _key, _value in {
+    "PREFECT_HOME": str(_data_dir / "prefect"),
+    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    "DO_NOT_TRACK": "1",
+    "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "90",
+}.items():
+    os.environ.setdefault(_key, _value)

@@ -38,10 +38,14 @@ class Settings(BaseSettings):
     per_host_delay: float = Field(1.0, description="seconds between requests to one host")
     http_retries: int = Field(3, description="retries on timeouts, 429 and 5xx")
     max_retry_wait: float = Field(60.0, description="cap on a Retry-After or backoff wait")
+    max_page_attempts: int = Field(3, description="runs that try a page failing transiently")
     respect_robots: bool = True
     allow_private_hosts: bool = Field(
         False, description="let feeds and pages on loopback/private addresses through (local use)"
     )
+
+    # Scheduling
+    prefect_port: int = Field(4200, description="port of the Prefect server `serve` starts")
 
     # Batching and the database lock
     batch_size: int = Field(200, description="articles per fetch/clean/NLP/load batch")

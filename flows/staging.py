@@ -42,6 +42,7 @@ SCHEMAS: dict[str, pa.Schema] = {
         ("http_status", pa.int32()),
         ("content_type", pa.string()),
         ("html_gz", pa.binary()),
+        ("position", pa.int32()),  # order in the batch: of two copies of a body, the first wins
     ]),
     "entities": pa.schema([
         ("article_id", pa.string()),

@@ -64,6 +64,14 @@ def connect(db: Path, *, read_only: bool = False, wait: float = 0.0) -> Iterator
         con.close()
 
 
+def load_extensions(con: duckdb.DuckDBPyConnection) -> None:
+    """Load the full-text search extension from its installed wheel: never from the network."""
+    import duckdb_extension_fts
+
+    root = Path(duckdb_extension_fts.__file__).parent / "extensions" / f"v{duckdb.__version__}"
+    con.execute(f"load '{(root / 'fts.duckdb_extension').as_posix()}'")
+
+
 def lock_holder(exc: Exception) -> str:
     """The 'held in <program> (PID n)' part of DuckDB's lock error, for humans."""
     match = re.search(r"held in (.+?\(PID \d+\))", str(exc))

@@ -22,3 +22,41 @@ def nlp():
 def seed_text() -> str:
     """The wire story the project was founded on (Libya, 5 April 2019)."""
     return (FIXTURES / "texts" / "seed_article.txt").read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="session")
+def prefect_harness():
+    """One Prefect test server for the whole session (it takes ~10 s to start)."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=120):
+        yield
+
+
+@pytest.fixture
+def site():
+    """A real HTTP server on 127.0.0.1 with routes the test adds."""
+    from tests.sitekit import Site
+
+    server = Site()
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def env(tmp_path, monkeypatch):
+    """Settings for a test: database and data directory in tmp_path, local hosts allowed,
+    no politeness delays. Returns the Settings the flows will see."""
+    from flows.settings import Settings
+
+    values = {
+        "NEWSDUCK_DB": str(tmp_path / "news.duckdb"),
+        "NEWSDUCK_DATA_DIR": str(tmp_path / "data"),
+        "NEWSDUCK_ALLOW_PRIVATE_HOSTS": "1",
+        "NEWSDUCK_PER_HOST_DELAY": "0",
+        "NEWSDUCK_MAX_RETRY_WAIT": "2",
+        "NEWSDUCK_LOCK_WAIT": "5",
+    }
+    for key, value in values.items():
+        monkeypatch.setenv(key, value)
+    return Settings()

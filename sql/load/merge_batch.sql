@@ -9,7 +9,7 @@ create or replace temp table batch_articles as
 with staged as (
     select *
     from stage_articles
-    qualify row_number() over (partition by article_id order by fetched_at) = 1
+    qualify row_number() over (partition by article_id order by position) = 1
 ),
 stored_hashes as (
     select
@@ -27,7 +27,7 @@ targeted as (
             stored.article_id,
             stored_hashes.article_id,
             first_value(staged.article_id) over (
-                partition by staged.body_hash order by staged.fetched_at, staged.article_id
+                partition by staged.body_hash order by staged.position
             )
         ) as target_id
     from staged
@@ -78,6 +78,7 @@ with urls as (
     select
         target_id,
         target_id <> article_id as is_duplicate,
+        position,
         fetched_at,
         unnest(urls, recursive := true)
     from batch_articles
@@ -88,7 +89,7 @@ select
     case when is_duplicate then 'duplicate_body' else kind end as kind,
     fetched_at as first_seen_at
 from urls
-qualify row_number() over (partition by url order by is_duplicate, fetched_at) = 1;
+qualify row_number() over (partition by url order by is_duplicate, position) = 1;
 
 delete from url_failures
 where url in (select url from article_urls where article_id in (select target_id from batch_articles));

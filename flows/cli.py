@@ -1,0 +1,244 @@
+"""The `newsduck` command line. Each command's docstring is its --help."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from datetime import date, datetime
+from enum import Enum
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from flows.settings import get_settings
+
+app = typer.Typer(
+    help="newsduck: news feeds -> clean articles -> entities and events -> DuckDB.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+DbOption = typer.Option(None, "--db", envvar="NEWSDUCK_DB", help="DuckDB file [default: ./newsduck.duckdb]")
+
+
+class Format(str, Enum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+
+
+def _fail(message: str, code: int = 1) -> None:
+    typer.secho(message, fg=typer.colors.RED, err=True)
+    raise typer.Exit(code)
+
+
+@app.command()
+def init(db: Optional[Path] = DbOption) -> None:
+    """Create the database, or migrate it to the current schema.
+
+    Example: newsduck init --db /srv/news/newsduck.duckdb
+    """
+    from flows import warehouse
+
+    settings = get_settings(db=db)
+    try:
+        with warehouse.connect(settings.db, wait=settings.lock_wait) as con:
+            applied = warehouse.migrate(con)
+            version = warehouse.schema_version(con)
+    except warehouse.DatabaseBusy as exc:
+        _fail(str(exc))
+    typer.echo(f"{settings.db}: schema version {version}" + (f" (applied {', '.join(applied)})" if applied else ""))
+
+
+@app.command()
+def run(
+    feeds: Optional[Path] = typer.Option(None, "--feeds", help="CSV with a url column, or an OPML file [default: seeds/feeds.csv]"),
+    max_articles: Optional[int] = typer.Option(None, "--max-articles", help="fetch at most N new articles"),
+    db: Optional[Path] = DbOption,
+) -> None:
+    """Run one ingest now: poll the feeds, fetch new articles, extract, load.
+
+    Exits 0 when the run finished, even if some feeds or pages failed (the summary lists them);
+    non-zero only when it could not run (another run in progress, unreadable catalogue).
+
+    Example: newsduck run --feeds my-feeds.opml --max-articles 200
+    """
+    from flows.catalogue import CatalogueError, read_catalogue
+    from flows.runlock import RunInProgress, run_lock
+
+    settings = get_settings(db=db, feeds=feeds)
+    try:
+        read_catalogue(settings.feeds)
+        with run_lock(settings.data_dir):
+            pass  # only a check: the flow takes the lock itself
+    except CatalogueError as exc:
+        _fail(str(exc), 2)
+    except RunInProgress as exc:
+        _fail(str(exc), 3)
+
+    from flows.ingest import ingest_feeds
+
+    result = ingest_feeds(feeds_file=str(settings.feeds), max_articles=max_articles, db=str(settings.db))
+    typer.echo(json.dumps(result))
+
+
+@app.command()
+def serve(
+    cron: str = typer.Option("*/15 * * * *", "--cron", help="schedule as a cron expression (UTC)"),
+    interval: Optional[int] = typer.Option(None, "--interval", help="schedule every N seconds instead of --cron"),
+    feeds: Optional[Path] = typer.Option(None, "--feeds", help="feed catalogue for the scheduled runs"),
+    db: Optional[Path] = DbOption,
+) -> None:
+    """Run the ingest on a schedule (default every 15 minutes) until stopped.
+
+    Uses the Prefect server at PREFECT_API_URL; when that is unset it starts one on 127.0.0.1
+    (state under the data directory) and stops it on exit.
+
+    Example: newsduck serve --cron "*/30 * * * *"
+    """
+    from flows.serve import serve_ingest
+
+    settings = get_settings(db=db, feeds=feeds)
+    serve_ingest(settings, cron=None if interval else cron, interval=interval)
+
+
+@app.command()
+def load(db: Optional[Path] = DbOption) -> None:
+    """Merge staged batches (left by runs that found the database locked) into the database.
+
+    Example: newsduck load
+    """
+    from flows import warehouse
+
+    settings = get_settings(db=db)
+    try:
+        counts = warehouse.load_staged(settings.db, settings.staging_dir, wait=settings.lock_wait)
+    except warehouse.DatabaseBusy as exc:
+        _fail(str(exc))
+    typer.echo(json.dumps(counts))
+
+
+@app.command()
+def sql(
+    query: Optional[str] = typer.Argument(None, help="SQL to run (read-only)"),
+    file: Optional[Path] = typer.Option(None, "--file", help="run the query in this .sql file"),
+    param: list[str] = typer.Option([], "--param", help="k=v for a $k parameter; repeatable"),
+    format: Format = typer.Option(Format.table, "--format", help="table, csv or json"),
+    max_rows: int = typer.Option(100, "--max-rows", help="rows shown in table format"),
+    db: Optional[Path] = DbOption,
+) -> None:
+    """Run read-only SQL against the database.
+
+    If a run holds the write lock, waits briefly (NEWSDUCK_SQL_LOCK_WAIT seconds), then says
+    which process holds it.
+
+    Example: newsduck sql "select count(*) from articles"
+    """
+    from flows import warehouse
+
+    settings = get_settings(db=db)
+    if (query is None) == (file is None):
+        _fail("give a QUERY or --file, not both", 2)
+    text = file.read_text(encoding="utf-8") if file else query
+    params = dict(p.split("=", 1) for p in param) if param else None
+    if not settings.db.exists():
+        _fail(f"no database at {settings.db}: run `newsduck init` or `newsduck run` first", 2)
+    try:
+        with warehouse.connect(settings.db, read_only=True, wait=settings.sql_lock_wait) as con:
+            warehouse.load_extensions(con)
+            relation = con.sql(text, params=params)
+            if relation is None:
+                return
+            columns = relation.columns
+            rows = relation.fetchall()
+    except warehouse.DatabaseBusy as exc:
+        _fail(f"{exc}. Try again when it has finished.")
+    except Exception as exc:  # a user's SQL error: say it plainly
+        _fail(f"{type(exc).__name__}: {exc}", 1)
+    _print_rows(columns, rows, format, max_rows)
+
+
+def _print_rows(columns: list[str], rows: list[tuple], format: Format, max_rows: int) -> None:
+    if format is Format.csv:
+        writer = csv.writer(sys.stdout)
+        writer.writerow(columns)
+        writer.writerows(rows)
+    elif format is Format.json:
+        for row in rows:
+            typer.echo(json.dumps(dict(zip(columns, row)), default=_json_default, ensure_ascii=False))
+    else:
+        from rich.console import Console
+        from rich.table import Table
+
+        table = Table(*columns, show_lines=False)
+        for row in rows[:max_rows]:
+            table.add_row(*("" if v is None else str(v) for v in row))
+        console = Console()
+        console.print(table)
+        if len(rows) > max_rows:
+            console.print(f"({len(rows)} rows, {max_rows} shown; --max-rows or --format csv for all)")
+
+
+def _json_default(value: object) -> str:
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    return str(value)
+
+
+@app.command()
+def status(db: Optional[Path] = DbOption) -> None:
+    """Feed health, recent runs, table sizes and staged batches waiting to load.
+
+    Example: newsduck status
+    """
+    from flows import staging, warehouse
+
+    settings = get_settings(db=db)
+    if not settings.db.exists():
+        _fail(f"no database at {settings.db}: run `newsduck init` or `newsduck run` first", 2)
+    queries = {
+        "Tables": "select * from v_table_counts",
+        "Feeds (failing first)": (
+            "select coalesce(name, feed_url) as feed, last_status, last_error, consecutive_errors,"
+            " last_success_at, items_seen from feeds order by consecutive_errors desc, feed limit 50"),
+        "Recent runs": (
+            "select run_id, flow, started_at, finished_at - started_at as took, feeds_total, feeds_failed,"
+            " articles_new, articles_duplicate, articles_failed from runs order by started_at desc limit 10"),
+        "Skips by reason (7 days)": (
+            "select stage, reason, count(*) as n from skips where skipped_at > now()::timestamp - interval 7 day"
+            " group by all order by n desc limit 20"),
+    }
+    try:
+        with warehouse.connect(settings.db, read_only=True, wait=settings.sql_lock_wait) as con:
+            for title, query in queries.items():
+                relation = con.sql(query)
+                typer.secho(title, bold=True)
+                _print_rows(relation.columns, relation.fetchall(), Format.table, 50)
+    except warehouse.DatabaseBusy as exc:
+        _fail(str(exc))
+    typer.echo(f"staged batches waiting to load: {len(staging.pending_batches(settings.staging_dir))}")
+
+
+@app.command()
+def extract(
+    sources: list[str] = typer.Argument(..., help="HTML or .txt files, or http(s) URLs"),
+    url: Optional[str] = typer.Option(None, "--url", help="the page's URL, for a single HTML file"),
+) -> None:
+    """Run the transforms on files or URLs without touching the database; print JSON lines.
+
+    .txt files are taken as clean text; HTML files and URLs are cleaned first.
+
+    Example: newsduck extract article.html --url https://example.com/story
+    """
+    from flows.extract import extract_documents
+
+    settings = get_settings()
+    for document in extract_documents(sources, url, settings):
+        typer.echo(json.dumps(document, default=_json_default, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    app()

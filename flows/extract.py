@@ -1,0 +1,75 @@
+"""`newsduck extract`: the transforms on files or URLs, no database, no Prefect."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from pathlib import Path
+
+from flows.http import Fetcher, FetchError
+from flows.nlp import analyze_texts
+from flows.settings import Settings
+from transforms.clean import extract_article
+from transforms.records import Article, DocAnalysis, Skipped
+
+
+def extract_documents(sources: list[str], url: str | None, settings: Settings) -> Iterator[dict]:
+    """One JSON-ready dict per source: metadata, body, entities with mentions, events."""
+    for source in sources:
+        article = _article(source, url, settings)
+        if isinstance(article, Skipped):
+            yield {"url": article.url, "skipped": article.reason, "detail": article.detail}
+            continue
+        published = article.published_at.date() if article.published_at else None
+        [analysis] = analyze_texts([(article.body, published)], settings.model)
+        yield _document(article, analysis)
+
+
+def _article(source: str, url: str | None, settings: Settings) -> Article | Skipped:
+    if source.startswith(("http://", "https://")):
+        try:
+            response = asyncio.run(_fetch(source, settings))
+        except FetchError as exc:
+            return Skipped(source, exc.reason, exc.detail)
+        return extract_article(response.body, response.final_url)
+    path = Path(source)
+    if not path.is_file():
+        return Skipped(source, "not_found", "no such file")
+    if path.suffix.lower() == ".txt":
+        body = path.read_text(encoding="utf-8").replace("\r\n", "\n").strip()
+        return Article(url or path.resolve().as_uri(), url or "", "", "", None, "none", "", body, "text", "")
+    return extract_article(path.read_bytes(), url or path.resolve().as_uri())
+
+
+async def _fetch(url: str, settings: Settings):
+    async with Fetcher(settings) as fetcher:
+        return await fetcher.fetch(url, max_bytes=settings.max_page_bytes, robots=settings.respect_robots)
+
+
+def _document(article: Article, analysis: DocAnalysis) -> dict:
+    mentions: dict[str, list[dict]] = {}
+    for m in analysis.mentions:
+        mentions.setdefault(m.entity_id, []).append({"text": m.text, "start": m.start, "end": m.end})
+    return {
+        "url": article.canonical_url or article.url,
+        "title": article.title,
+        "author": article.author,
+        "published_at": article.published_at,
+        "date_source": article.date_source,
+        "language": article.language,
+        "body_source": article.body_source,
+        "body": article.body,
+        "entities": [
+            {"id": e.entity_id, "name": e.name, "label": e.label, "aliases": list(e.aliases),
+             "mentions": mentions.get(e.entity_id, [])}
+            for e in analysis.entities
+        ],
+        "events": [
+            {"type": e.event_type, "cameo_root": e.cameo_root, "quad_class": e.quad_class, "trigger": e.trigger,
+             "actor": e.actor_text, "actor_id": e.actor_id, "target": e.target_text, "target_id": e.target_id,
+             "location": e.location_text, "location_id": e.location_id, "date": e.event_date,
+             "date_precision": e.date_precision, "date_source": e.date_source, "negated": e.negated,
+             "sentence": article.body[e.start:e.end]}
+            for e in analysis.events
+        ],
+    }

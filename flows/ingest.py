@@ -1,0 +1,276 @@
+"""The `ingest-feeds` flow: poll the feeds, fetch new articles, clean them, find entities and
+events, stage each batch on disk, merge the staged batches into DuckDB.
+
+Tasks work on batches (all feeds; a few hundred articles), never on one article. The network
+and NLP work of a batch is staged as Parquet before the database is touched, so a locked
+database or a crash costs at most a wait, never the work.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_markdown_artifact
+from prefect.cache_policies import NO_CACHE
+
+from flows import staging, warehouse
+from flows.articles import Job, process_batch
+from flows.catalogue import FeedSource, read_catalogue
+from flows.http import Fetcher, FetchError
+from flows.runlock import run_lock
+from flows.settings import Settings, get_settings
+from transforms.feeds import parse_feed
+from transforms.records import FeedEntry, ParsedFeed, Skipped
+
+
+@dataclass
+class FeedOutcome:
+    """What happened to one feed in this run: its fetch, then the fate of its new items."""
+
+    source: FeedSource
+    status: str  # ok | not_modified | error
+    fetched_at: datetime
+    http_status: int | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    title: str = ""
+    error: str = ""
+    detail: str = ""
+    entries: list[FeedEntry] = field(default_factory=list)
+    known: int = 0
+    new: int = 0
+    failed: Counter = field(default_factory=Counter)
+    item_skips: list[Skipped] = field(default_factory=list)  # items of the feed it could not use
+    incomplete: bool = False  # some item must be tried again: keep the old validators
+
+
+@task(name="fetch-feeds", retries=1, retry_delay_seconds=10, cache_policy=NO_CACHE)
+def fetch_feeds(sources: list[FeedSource], states: dict[str, dict], settings: Settings) -> list[FeedOutcome]:
+    """Fetch and parse every feed concurrently, with conditional GETs."""
+    return asyncio.run(_fetch_feeds(sources, states, settings))
+
+
+async def _fetch_feeds(sources: list[FeedSource], states: dict[str, dict], settings: Settings) -> list[FeedOutcome]:
+    async with Fetcher(settings) as fetcher:
+        return await asyncio.gather(*(_fetch_feed(fetcher, s, states.get(s.url, {}), settings) for s in sources))
+
+
+async def _fetch_feed(fetcher: Fetcher, source: FeedSource, state: dict, settings: Settings) -> FeedOutcome:
+    outcome = FeedOutcome(source, "error", warehouse.utcnow(),
+                          etag=state.get("etag"), last_modified=state.get("last_modified"))
+    headers = {}
+    if state.get("etag"):
+        headers["If-None-Match"] = state["etag"]
+    if state.get("last_modified"):
+        headers["If-Modified-Since"] = state["last_modified"]
+    try:
+        response = await fetcher.fetch(source.url, max_bytes=settings.max_feed_bytes, headers=headers, robots=False)
+    except FetchError as exc:
+        outcome.error, outcome.detail = exc.reason, exc.detail
+        return outcome
+    outcome.http_status = response.status
+    if response.status == 304:
+        outcome.status = "not_modified"
+        return outcome
+    parsed = parse_feed(response.body, response.final_url, now=outcome.fetched_at,
+                        content_type=response.headers.get("content-type", ""))
+    if not isinstance(parsed, ParsedFeed):
+        outcome.error, outcome.detail = parsed.reason, parsed.detail
+        return outcome
+    outcome.status = "ok"
+    outcome.title = parsed.title
+    outcome.entries = list(parsed.entries)
+    outcome.etag = response.headers.get("etag")
+    outcome.last_modified = response.headers.get("last-modified")
+    outcome.item_skips = list(parsed.skipped)
+    return outcome
+
+
+@task(name="load-staged", retries=0, cache_policy=NO_CACHE)
+def load_staged(settings: Settings) -> dict[str, int] | None:
+    """Merge every staged batch into DuckDB; None when the database stayed locked."""
+    logger = get_run_logger()
+    try:
+        counts = warehouse.load_staged(settings.db, settings.staging_dir, wait=settings.lock_wait)
+    except warehouse.DatabaseBusy as exc:
+        logger.warning("%s; the staged batches wait for the next run", exc)
+        return None
+    logger.info("loaded %s staged batches: %s new articles, %s duplicates",
+                counts["batches"], counts["articles_new"], counts["articles_duplicate"])
+    return counts
+
+
+@flow(name="ingest-feeds", log_prints=True)
+def ingest_feeds(feeds_file: str | None = None, max_articles: int | None = None, db: str | None = None) -> dict:
+    """Poll the feed catalogue and load new articles, entities and events into DuckDB."""
+    settings = get_settings(db=db, feeds=feeds_file, max_articles=max_articles)
+    logger = get_run_logger()
+    with run_lock(settings.data_dir):
+        return _ingest(settings, logger)
+
+
+def _ingest(settings: Settings, logger) -> dict:
+    from prefect.runtime import flow_run
+
+    run_id = str(flow_run.id or warehouse.utcnow().strftime("local-%Y%m%dT%H%M%S"))
+    started = warehouse.utcnow()
+    staging.remove_orphans(settings.staging_dir)
+    sources = read_catalogue(Path(settings.feeds))
+    logger.info("polling %s feeds from %s", len(sources), settings.feeds)
+
+    states = _read_or_empty(lambda: warehouse.read_feed_states(settings.db, wait=settings.lock_wait), {}, logger)
+    outcomes = fetch_feeds(sources, states, settings)
+
+    # Each new URL belongs to the first feed that lists it; stored URLs are skipped.
+    owner: dict[str, tuple[FeedOutcome, FeedEntry]] = {}
+    for outcome in outcomes:
+        for entry in outcome.entries:
+            owner.setdefault(entry.url, (outcome, entry))
+    known = _read_or_empty(
+        lambda: warehouse.read_known_urls(settings.db, owner, wait=settings.lock_wait,
+                                          max_attempts=settings.max_page_attempts), set(), logger)
+    queue: list[Job] = []
+    for url, (outcome, entry) in owner.items():
+        if url in known:
+            outcome.known += 1
+        else:
+            queue.append(Job(url, outcome.source.url, entry))
+    if settings.max_articles is not None and len(queue) > settings.max_articles:
+        for job in queue[settings.max_articles:]:
+            owner[job.url][0].incomplete = True
+        queue = queue[: settings.max_articles]
+
+    totals: Counter = Counter()
+    for number, start in enumerate(range(0, len(queue), settings.batch_size)):
+        batch_id = f"{_stamp(started)}-{run_id[:8]}-{number:05d}"
+        result = process_batch(queue[start:start + settings.batch_size], settings, run_id, batch_id)
+        for url, reason, transient in result.failures:
+            outcome = owner[url][0]
+            outcome.failed[reason] += 1
+            outcome.incomplete |= transient
+        for url in result.staged_urls:
+            owner[url][0].new += 1
+        totals["failed"] += len(result.failures)
+        loaded = load_staged(settings)
+        if loaded:
+            totals.update(loaded)
+
+    summary = _summary(run_id, outcomes, totals, len(queue))
+    logger.info("%s", summary)
+    create_markdown_artifact(key="ingest-summary", markdown=summary, description="newsduck ingest run")
+    tables = {
+        "feeds": staging.to_table("feeds", (_feed_row(o, states) for o in outcomes)),
+        "skips": staging.to_table("skips", _feed_skips(run_id, outcomes)),
+        "runs": staging.to_table("runs", [_run_row(run_id, started, outcomes, totals, summary)]),
+    }
+    staging.write_batch(settings.staging_dir, f"{_stamp(started)}-{run_id[:8]}-zz-feeds", tables)
+    loaded = load_staged(settings)
+    return {
+        "run_id": run_id,
+        "feeds": len(outcomes),
+        "feeds_failed": sum(o.status == "error" for o in outcomes),
+        "articles_new": totals["articles_new"],
+        "articles_duplicate": totals["articles_duplicate"],
+        "articles_failed": totals["failed"],
+        "articles_known": sum(o.known for o in outcomes),
+        "loaded": loaded is not None,
+    }
+
+
+def _read_or_empty(read, empty, logger):
+    """Reads before the network work are an optimisation: a locked database costs bandwidth, not the run."""
+    try:
+        return read()
+    except warehouse.DatabaseBusy as exc:
+        logger.warning("%s; going on without stored state", exc)
+        return empty
+
+
+def _stamp(when: datetime) -> str:
+    return when.strftime("%Y%m%dT%H%M%S")
+
+
+def _feed_row(outcome: FeedOutcome, states: dict[str, dict]) -> dict:
+    old = states.get(outcome.source.url, {})
+    keep_old = outcome.status != "ok" or outcome.incomplete
+    return {
+        "feed_url": outcome.source.url,
+        "name": outcome.source.name or None,
+        "language": outcome.source.language or None,
+        "tags": list(outcome.source.tags) or None,
+        "title": outcome.title or None,
+        "etag": old.get("etag") if keep_old else outcome.etag,
+        "last_modified": old.get("last_modified") if keep_old else outcome.last_modified,
+        "last_status": outcome.status,
+        "last_http_status": outcome.http_status,
+        "last_error": f"{outcome.error}: {outcome.detail}"[:500] if outcome.error else None,
+        "last_fetched_at": outcome.fetched_at,
+        "last_success_at": outcome.fetched_at if outcome.status != "error" else None,
+        "consecutive_errors": int(outcome.status == "error"),
+        "items_seen": outcome.new + sum(outcome.failed.values()) if outcome.status == "ok" else 0,
+        "last_item_count": len(outcome.entries) if outcome.status == "ok" else None,
+        "first_seen_at": outcome.fetched_at,
+    }
+
+
+def _feed_skips(run_id: str, outcomes: list[FeedOutcome]) -> list[dict]:
+    """Failed feeds and unusable feed items, for the skips table."""
+    rows = []
+    for o in outcomes:
+        if o.status == "error":
+            rows.append({"run_id": run_id, "stage": "feed", "url": o.source.url, "feed_url": o.source.url,
+                         "reason": o.error, "detail": o.detail[:500], "permanent": False, "skipped_at": o.fetched_at})
+        for item in o.item_skips:
+            rows.append({"run_id": run_id, "stage": "feed", "url": item.url, "feed_url": o.source.url,
+                         "reason": item.reason, "detail": item.detail[:500], "permanent": True,
+                         "skipped_at": o.fetched_at})
+    return rows
+
+
+def _run_row(run_id: str, started: datetime, outcomes: list[FeedOutcome], totals: Counter, summary: str) -> dict:
+    return {
+        "run_id": run_id,
+        "flow": "ingest-feeds",
+        "started_at": started,
+        "finished_at": warehouse.utcnow(),
+        "status": "completed",
+        "feeds_total": len(outcomes),
+        "feeds_ok": sum(o.status == "ok" for o in outcomes),
+        "feeds_not_modified": sum(o.status == "not_modified" for o in outcomes),
+        "feeds_failed": sum(o.status == "error" for o in outcomes),
+        "articles_new": totals["articles_new"],
+        "articles_known": sum(o.known for o in outcomes),
+        "articles_duplicate": totals["articles_duplicate"],
+        "articles_failed": totals["failed"],
+        "summary_md": summary,
+    }
+
+
+def _summary(run_id: str, outcomes: list[FeedOutcome], totals: Counter, queued: int) -> str:
+    """The run as markdown: totals, then one row per feed with its failure reasons."""
+    ok = sum(o.status == "ok" for o in outcomes)
+    unchanged = sum(o.status == "not_modified" for o in outcomes)
+    failed = len(outcomes) - ok - unchanged
+    lines = [
+        f"## newsduck ingest run `{run_id}`",
+        "",
+        f"Feeds: {len(outcomes)} ({ok} fetched, {unchanged} not modified, {failed} failed). "
+        f"Articles: {queued} to fetch, {totals['articles_new']} new, "
+        f"{totals['articles_duplicate']} duplicates of stored bodies, "
+        f"{sum(o.known for o in outcomes)} already stored, {totals['failed']} failed.",
+        "",
+        "| feed | status | items | new | already stored | failed | reasons |",
+        "|---|---|---:|---:|---:|---:|---|",
+    ]
+    for o in sorted(outcomes, key=lambda o: (o.status != "error", o.source.url)):
+        status = o.status if o.status != "error" else f"error: {o.error}"
+        reasons = ", ".join(f"{reason} ×{n}" for reason, n in o.failed.most_common())
+        name = (o.source.name or o.title or o.source.url).replace("|", "/")
+        lines.append(f"| {name} | {status} | {len(o.entries)} | {o.new} | {o.known} | "
+                     f"{sum(o.failed.values())} | {reasons} |")
+    return "\n".join(lines)

@@ -1,0 +1,152 @@
+"""The ingest-feeds flow end to end: real feeds and pages on a local server, a real DuckDB file,
+the real spaCy model, a real Prefect flow run. Run twice: the second run changes nothing."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from tests.conftest import FIXTURES
+from tests.sitekit import Item, atom, news_page, rss10, rss20
+
+SEED_HTML = (FIXTURES / "pages" / "seed_article.html").read_text(encoding="utf-8")
+WHEN = datetime(2019, 4, 5, 9, 0)
+
+
+def _text_page(name: str, published: str) -> str:
+    title, *paragraphs = [p.strip() for p in (FIXTURES / "texts" / f"{name}.txt").read_text().split("\n\n") if p.strip()]
+    return news_page(title, paragraphs, published)
+
+
+@pytest.fixture
+def news_site(site, tmp_path):
+    """Four feeds (RSS 2.0, RSS 1.0, Atom, one malformed) over pages that cover the hard cases."""
+    site.add("/robots.txt", "User-agent: *\nDisallow: /private/\n", content_type="text/plain")
+    site.add("/news/libya-guterres", SEED_HTML)
+    site.add("/world/libya-guterres-haftar", SEED_HTML)  # where the seed page's canonical points
+    site.add("/mirror/libya", SEED_HTML.replace('<link rel="canonical" href="/world/libya-guterres-haftar">', ""))
+    site.add("/news/sudan-talks", _text_page("sudan_talks", "2023-05-09T10:00:00Z"))
+    site.add("/business/grain-deal", _text_page("grain_deal", "2023-08-16T07:30:00Z"), statuses=[500])
+    site.add("/asia/myanmar-protest", _text_page("myanmar_protest", "2023-07-29T15:00:00Z"))
+    site.add("/files/report.pdf", b"%PDF-1.7\n...", content_type="application/pdf")
+    site.add("/private/secret", news_page("Secret", ["Not for robots."] * 30, "2019-04-05T00:00:00Z"))
+
+    world = [
+        Item("Guterres flies to meet Haftar", site.url("/news/libya-guterres?utm_source=rss&utm_medium=feed#top"), WHEN),
+        Item("Sudan talks", site.url("/news/sudan-talks"), WHEN),
+        Item("Gone", site.url("/news/gone"), WHEN),
+        Item("Annual report", site.url("/files/report.pdf"), WHEN),
+        Item("Secret", site.url("/private/secret"), WHEN),
+    ]
+    business = [
+        Item("Grain talks", site.url("/business/grain-deal"), WHEN),
+        Item("Libya (mirror)", site.url("/mirror/libya"), WHEN),
+    ]
+    asia = [Item("Yangon protest", site.url("/asia/myanmar-protest"), WHEN)]
+    site.add("/feeds/world.xml", rss20("World", site.url("/"), world), content_type="application/rss+xml", etag='"w1"')
+    site.add("/feeds/business.rdf", rss10("Business", site.url("/"), business), content_type="application/rdf+xml",
+             etag='"b1"')
+    site.add("/feeds/asia.atom", atom("Asia", site.url("/"), asia), content_type="application/atom+xml", etag='"a1"')
+    site.add("/feeds/broken.xml", "<rss><channel><item><title>cut off", content_type="application/rss+xml")
+
+    catalogue = tmp_path / "feeds.csv"
+    catalogue.write_text(
+        "url,name,language,tags\n"
+        f"{site.url('/feeds/world.xml')},World,en,world;politics\n"
+        f"{site.url('/feeds/business.rdf')},Business,en,business\n"
+        f"{site.url('/feeds/asia.atom')},Asia,en,\n"
+        f"{site.url('/feeds/broken.xml')},Broken,,\n"
+    )
+    return site, catalogue
+
+
+def _counts(db: Path) -> dict[str, int]:
+    with duckdb.connect(str(db), read_only=True) as con:
+        return {t: con.execute(f"select count(*) from {t}").fetchone()[0]
+                for t in ("articles", "article_urls", "raw_pages", "entities", "entity_aliases",
+                          "article_entities", "mentions", "events", "skips", "url_failures", "feeds", "runs")}
+
+
+def test_ingest_twice(prefect_harness, env, news_site):
+    from flows.ingest import ingest_feeds
+
+    site, catalogue = news_site
+    first = ingest_feeds(feeds_file=str(catalogue))
+    assert first["articles_new"] == 4  # seed, sudan, grain, myanmar; the mirror is the seed's body
+    assert first["articles_duplicate"] == 1
+    assert first["feeds_failed"] == 1
+    assert site.hits["/business/grain-deal"] == 2  # a 500, then the retry
+
+    con = duckdb.connect(str(env.db), read_only=True)
+    seed_id, body, published, date_source, source = con.execute(
+        "select a.article_id, body, published_at, date_source, body_source from articles a"
+        " join article_urls u using (article_id) where u.url like '%/news/libya-guterres'").fetchone()
+    assert published.date().isoformat() == "2019-04-05" and date_source == "page" and source == "page"
+    assert "Late on Thursday, the assembly president, Aguila Saleh" in body
+    assert "cookie" not in body.lower() and "Share on" not in body
+
+    # The same story under two URLs is one article linked to both, and tracking junk is gone.
+    urls = dict(con.execute("select url, kind from article_urls where article_id = ?", [seed_id]).fetchall())
+    assert urls[site.url("/mirror/libya")] == "duplicate_body"
+    assert urls[site.url("/news/libya-guterres")] == "fetched"  # utm_* and #top dropped
+    assert urls[site.url("/world/libya-guterres-haftar")] == "canonical"
+
+    names = {r[0] for r in con.execute("select name from article_entities where article_id = ?", [seed_id]).fetchall()}
+    for expected in ("Khalifa Haftar", "Antonio Guterres", "Tripoli", "Libya", "Misrata", "Libyan National Army"):
+        assert expected in names
+    assert names & {"Fayez Al Sarraj", "Fayez Al Serraj"}
+    assert con.execute("select count(*) from mentions where article_id = ?", [seed_id]).fetchone()[0] > 30
+    # Mentions' offsets point into the stored body.
+    for text, start, end in con.execute("select text, start_char, end_char from mentions where article_id = ?",
+                                        [seed_id]).fetchall():
+        assert body[start:end] == text
+
+    skips = dict(con.execute("select url, reason from skips").fetchall())
+    assert skips[site.url("/news/gone")] == "http_404"
+    assert skips[site.url("/files/report.pdf")] == "not_html"
+    assert skips[site.url("/private/secret")] == "robots"
+    assert site.hits["/private/secret"] == 0
+
+    feeds = {r[0]: r[1:] for r in con.execute(
+        "select feed_url, last_status, last_error, etag, consecutive_errors, items_seen, tags from feeds").fetchall()}
+    assert feeds[site.url("/feeds/broken.xml")][0] == "error"
+    assert feeds[site.url("/feeds/broken.xml")][1].startswith("malformed_feed")
+    assert feeds[site.url("/feeds/world.xml")][:4] == ("ok", None, '"w1"', 0)
+    assert feeds[site.url("/feeds/world.xml")][5] == ["world", "politics"]
+    run = con.execute("select status, feeds_total, feeds_failed, articles_new, summary_md from runs").fetchone()
+    assert run[:4] == ("completed", 4, 1, 4)
+    assert "malformed_feed" in run[4]
+    con.close()
+
+    before = _counts(env.db)
+    page_hits = site.total_hits - sum(site.hits[p] for p in site.hits if p.startswith("/feeds/"))
+    second = ingest_feeds(feeds_file=str(catalogue))
+    after = _counts(env.db)
+
+    assert second["articles_new"] == 0
+    # One more run row, and one more skip: the malformed feed, again. Nothing else.
+    assert {k: after[k] - before[k] for k in after} == {k: 0 for k in after} | {"runs": 1, "skips": 1}
+    # Unchanged feeds cost one 304 each; no page was fetched again (the 404 and the PDF are permanent).
+    assert site.not_modified["/feeds/world.xml"] == 1
+    assert site.not_modified["/feeds/business.rdf"] == 1
+    assert site.not_modified["/feeds/asia.atom"] == 1
+    assert site.total_hits - sum(site.hits[p] for p in site.hits if p.startswith("/feeds/")) == page_hits
+    with duckdb.connect(str(env.db), read_only=True) as con:
+        assert con.execute("select consecutive_errors from feeds where feed_url = ?",
+                           [site.url("/feeds/broken.xml")]).fetchone()[0] == 2
+        assert con.execute("select last_status from feeds where feed_url = ?",
+                           [site.url("/feeds/world.xml")]).fetchone()[0] == "not_modified"
+
+
+def test_max_articles_keeps_the_rest_for_the_next_run(prefect_harness, env, news_site):
+    from flows.ingest import ingest_feeds
+
+    _, catalogue = news_site
+    assert ingest_feeds(feeds_file=str(catalogue), max_articles=2)["articles_new"] >= 1
+    # The feed whose items were cut off keeps its old validators, so the next run sees them again.
+    ingest_feeds(feeds_file=str(catalogue))
+    with duckdb.connect(str(env.db), read_only=True) as con:
+        assert con.execute("select count(*) from articles").fetchone()[0] == 4
