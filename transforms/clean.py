@@ -296,6 +296,10 @@ _BOILERPLATE = [
         r"^like this (?:story|article)\?.{0,60}$",
         r"^follow (?:us|@?\w+) on\b.{0,200}$",
         r"\bfollow us on (?:twitter|facebook|instagram|linkedin)\b",
+        r"^follow\b.{0,100}\bon (?:facebook|twitter|instagram|linkedin)\b",
+        # agency credits: names of staff, not of people in the story
+        r"^\(?(?:additional |further )?(?:reporting|writing|editing|compiled|research|produced) by\b",
+        r"^.{0,120}\bcontributed (?:to )?(?:this|the) (?:report|story|article)\W*$",
         r"^(?:write to|email|e-mail|contact) [\w .'’-]{2,60} at \S+@\S+",
         r"\bclick here\b",
         r"^(?:order )?reprints?(?: (?:&|and) permissions)?$|^print (?:this )?(?:article|story|page)$",
@@ -457,6 +461,24 @@ def _prune_linked_headings(tree: HtmlElement) -> None:
         heading.drop_tree()
 
 
+def _prune_alt_captions(tree: HtmlElement) -> None:
+    """Drop captions that repeat their image's alt text next to the image."""
+    for image in tree.xpath("//img[@alt]"):
+        alt = _token_key(image.get("alt", ""))
+        if len(alt.split()) < 3:
+            continue
+        scope = image.getparent()
+        for _ in range(2):
+            if scope is not None and scope.getparent() is not None and scope.tag not in ("article", "main", "body"):
+                scope = scope.getparent()
+        if scope is None:
+            continue
+        for element in scope.iter("span", "p", "div", "em", "small", "figcaption", "i"):
+            if element is not scope and _token_key(element.text_content()) == alt:
+                element.drop_tree()
+                break
+
+
 def _story_scope(element: HtmlElement) -> HtmlElement | None:
     """Nearest <article> ancestor, else the grandparent."""
     for ancestor in element.iterancestors("article"):
@@ -481,6 +503,7 @@ def _page_body(tree: HtmlElement, url: str, titles: list[str]) -> str:
     _unwrap_embedded_posts(tree)
     _prune_hover_panels(tree)
     _prune_linked_headings(tree)
+    _prune_alt_captions(tree)
     lines = _clean_lines(_extract_text(tree, url, favor_precision=True))
     if _words(" ".join(lines)) < 100:
         # precision mode sometimes keeps only a teaser or a boilerplate box: try the balanced run
