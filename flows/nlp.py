@@ -42,13 +42,41 @@ PARAGRAPHS = "newsduck_paragraphs"
 
 @Language.component(PARAGRAPHS)
 def mark_paragraph_starts(doc: Doc) -> Doc:
-    """Start a sentence after every line break: headlines, captions and paragraphs never merge."""
+    """Start a sentence after every line break (headlines, captions and paragraphs never merge)
+    and after a dateline ("Tripoli: ...", "TRIPOLI (Reuters) - ...") so it is not a subject."""
+    starts = [0]
     for token in doc[:-1]:
         if "\n" in token.text_with_ws:
             following = doc[token.i + 1]
             if not following.is_space:
                 following.is_sent_start = True
+                starts.append(following.i)
+    for start in starts:
+        end = _dateline_end(doc, start)
+        if end is not None and end < len(doc):
+            doc[end].is_sent_start = True
     return doc
+
+
+_DATELINE_MARKS = {":", "-", "\u2013", "\u2014"}
+
+
+def _dateline_end(doc: Doc, start: int) -> int | None:
+    """Index of the first token after a dateline at `start`, or None if there is none."""
+    i = start
+    while i < len(doc) and i - start < 4 and (doc[i].is_title or doc[i].is_upper) and doc[i].is_alpha:
+        i += 1
+    if i == start:
+        return None
+    agency = i + 2 < len(doc) and doc[i].text == "(" and doc[i + 2].text == ")"
+    if agency:
+        i += 3  # "(Reuters)"
+    if i + 1 >= len(doc) or doc[i + 1].is_space or doc[i].text not in _DATELINE_MARKS:
+        return None
+    # "Tripoli: ..." takes a colon; a dash needs the wire form "TRIPOLI -" or "Tripoli (AFP) -"
+    if doc[i].text == ":" or agency or all(t.is_upper for t in doc[start:i]):
+        return i + 1
+    return None
 
 
 def read_gazetteer(path: Path = GAZETTEER_PATH) -> tuple[GazetteerEntry, ...]:

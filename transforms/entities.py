@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
-from transforms.gazetteer import SPANS_KEY, is_acronym
+from transforms.gazetteer import SPANS_KEY, is_acronym, split_span_id
 from transforms.names import (
     NAMED_LABELS,
     PERSON_TITLES,
@@ -74,6 +74,8 @@ class _Mention:
     canonical: str  # gazetteer canonical name, or ""
     evidence: str  # label implied by the syntax ("Gharyan, a city" -> GPE), or ""
     key: str  # normalize_alias(text)
+    kind: str = ""  # gazetteer kind (country, city, demonym, armed, ...)
+    of: str = ""  # gazetteer country of a demonym or city
 
 
 # -- sentences -------------------------------------------------------------------------------
@@ -136,14 +138,14 @@ def _split_possessive(span: Span) -> list[tuple[int, int]]:
 
 
 def _candidates(doc: Doc) -> list[tuple[int, int, str, str]]:
-    """(start, end, label, canonical) of named-entity spans reconciled with gazetteer matches.
+    """(start, end, label, span id) of named-entity spans reconciled with gazetteer matches.
 
     A gazetteer match covering a statistical entity replaces it (label and id from the gazetteer);
     a longer statistical entity containing a match is kept ("New York Times" over "New York");
     crossing spans go to the gazetteer; unmatched gazetteer spans are added (recall).
     """
     gaz = filter_spans(doc.spans[SPANS_KEY]) if SPANS_KEY in doc.spans else []
-    gaz_spans = [(g.start, g.end, g.label_, g.id_ or g.text) for g in gaz]
+    gaz_spans = [(g.start, g.end, g.label_, g.id_ or g.text) for g in gaz]  # id: name|kind|of
     ner: list[tuple[int, int, str]] = []
     for ent in doc.ents:
         if ent.label_ not in NAMED_LABELS:
@@ -195,7 +197,8 @@ def _evidence_label(doc: Doc, start: int, end: int, label: str) -> str:
 def _mentions(doc: Doc) -> list[_Mention]:
     """Working mentions for every candidate span that looks like a name."""
     out = []
-    for start, end, label, canonical in _candidates(doc):
+    for start, end, label, gaz_id in _candidates(doc):
+        canonical, kind, of = split_span_id(gaz_id) if gaz_id else ("", "", "")
         span = doc[start:end]
         if not any(c.isupper() for c in span.text):
             continue  # English names are capitalised; lowercase NER output is noise
@@ -203,7 +206,7 @@ def _mentions(doc: Doc) -> list[_Mention]:
         if not key:
             continue
         evidence = "" if canonical else _evidence_label(doc, start, end, label)
-        out.append(_Mention(start, end, span.text, label, canonical, evidence, key))
+        out.append(_Mention(start, end, span.text, label, canonical, evidence, key, kind, of))
     return out
 
 
@@ -371,6 +374,10 @@ class ResolvedEntities:
     mentions: tuple[Mention, ...]
     token_entity: Mapping[int, str]  # token index -> entity_id
     mention_spans: tuple[tuple[int, int, str], ...]  # (start token, end token, entity_id)
+    by_id: Mapping[str, Entity]
+    kind: Mapping[str, str]  # entity_id -> gazetteer kind ("country", "city", "armed", ...)
+    country_of: Mapping[str, str]  # entity_id of a demonym/city -> entity_id of its country
+                                   # when that country is named in the same doc
 
 
 def _canonical_name(forms: list[tuple[str, str]], label: str, canonical: str) -> str:
@@ -426,7 +433,30 @@ def resolve_entities(doc: Doc) -> ResolvedEntities:
         for t in range(m.start, m.end):
             token_entity[t] = entity.entity_id
     entities.sort(key=lambda e: (-e.mention_count, e.name))
-    return ResolvedEntities(tuple(entities), tuple(out_mentions), token_entity, tuple(spans))
+    kind: dict[str, str] = {}
+    of_name: dict[str, str] = {}
+    for i, m in enumerate(mentions):
+        if m.kind:
+            kind.setdefault(entity_of[i].entity_id, m.kind)
+        if m.of:
+            of_name.setdefault(entity_of[i].entity_id, m.of)
+    by_name = {e.name: e.entity_id for e in entities}
+    country_of = {eid: by_name[name] for eid, name in of_name.items() if name in by_name}
+    return ResolvedEntities(tuple(entities), tuple(out_mentions), token_entity, tuple(spans),
+                            {e.entity_id: e for e in entities}, kind, country_of)
+
+
+_CONFUSABLE = frozenset({"PERSON", "ORG", "MISC"})
+
+
+def _known_id(entity: Entity, label: str, known_aliases: Mapping[tuple[str, str], str]) -> str | None:
+    """The one known id the entity's name, or else its aliases, map to under `label`."""
+    by_name = known_aliases.get((label, normalize_alias(entity.name)))
+    if by_name:
+        return by_name
+    hits = {known_aliases[k] for a in entity.aliases
+            if (k := (label, normalize_alias(a))) in known_aliases}
+    return hits.pop() if len(hits) == 1 else None
 
 
 def link_entities(analysis: DocAnalysis, known_aliases: Mapping[tuple[str, str], str]) -> DocAnalysis:
@@ -440,22 +470,26 @@ def link_entities(analysis: DocAnalysis, known_aliases: Mapping[tuple[str, str],
     Returns:
         The analysis with entity ids replaced where the entity's name, or else its aliases, map
         to exactly one known id ("Haftar" alone -> Khalifa Haftar's id); mentions and events
-        follow. An entity whose own id is already known keeps it.
+        follow. An entity whose own id is already known keeps it. PERSON/ORG/MISC entities that
+        find nothing under their own label may link under another of these (and take its label).
     """
     known_ids = set(known_aliases.values())
     remap: dict[str, str] = {}
+    relabel: dict[str, str] = {}
     for entity in analysis.entities:
         if entity.entity_id in known_ids:
             continue
         coarse = coarse_label(entity.label)
-        by_name = known_aliases.get((coarse, normalize_alias(entity.name)))
-        if by_name:
-            remap[entity.entity_id] = by_name
-            continue
-        hits = {known_aliases[k] for a in entity.aliases
-                if (k := (coarse, normalize_alias(a))) in known_aliases}
-        if len(hits) == 1:
-            remap[entity.entity_id] = hits.pop()
+        # the small model confuses PERSON and ORG ("Haftar's forces" -> ORG): when the article's
+        # label finds nothing, a unique hit under the other of these labels is taken, label too
+        tries = [coarse] + sorted(_CONFUSABLE - {coarse}) if coarse in _CONFUSABLE else [coarse]
+        for label in tries:
+            hit = _known_id(entity, label, known_aliases)
+            if hit:
+                remap[entity.entity_id] = hit
+                if label != coarse:
+                    relabel[entity.entity_id] = label
+                break
     if not remap:
         return analysis
 
@@ -472,8 +506,9 @@ def link_entities(analysis: DocAnalysis, known_aliases: Mapping[tuple[str, str],
             merged[eid] = replace(prev, aliases=prev.aliases + extra,
                                   mention_count=prev.mention_count + e.mention_count)
         else:
-            merged[eid] = replace(e, entity_id=eid)
-    mentions = tuple(replace(m, entity_id=new(m.entity_id) or m.entity_id)
+            merged[eid] = replace(e, entity_id=eid, label=relabel.get(e.entity_id, e.label))
+    mentions = tuple(replace(m, entity_id=new(m.entity_id) or m.entity_id,
+                             label=relabel.get(m.entity_id, m.label))
                      for m in analysis.mentions)
     events = tuple(replace(ev, actor_id=new(ev.actor_id), target_id=new(ev.target_id),
                            location_id=new(ev.location_id)) for ev in analysis.events)

@@ -1,9 +1,38 @@
-"""Events from the dependency parse: who did what to whom, where and when (pure)."""
+"""Events from the dependency parse: who did what to whom, where and when (pure).
+
+Precision first: only a verb whose lemma (or verb + particle) is in the lexicon and whose
+object/subject constraints hold is a trigger; a sentence without one yields nothing. A trigger
+that complements another typed trigger ("agreed to withdraw", "refused to meet", "accused X of
+attacking") is not an event of its own, and nothing under "deny" is. Negated: a "not" on the
+trigger or on the verb it complements, or a "fail to" above it ("did not succeed in taking").
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import date
+
+from spacy.tokens import Doc, Span, Token
+
+from transforms.dates import resolve_date
+from transforms.entities import ResolvedEntities, sentence_spans
+from transforms.records import Event
+from transforms.syntax import (
+    CROWD_NOUNS,
+    MILITARY_NOUNS,
+    PERSON_NOUNS,
+    PLACE_LABELS,
+    PLACE_NOUNS,
+    agent_of,
+    coordination,
+    direct_object,
+    entity_of,
+    governors,
+    phrase_text,
+    subject_of,
+    subtree_bfs,
+)
 
 PLOVER_TYPES = (
     "AGREE", "CONSULT", "SUPPORT", "CONCEDE", "COOPERATE", "AID", "RETREAT", "REQUEST",
@@ -19,13 +48,19 @@ def quad_class(cameo_root: str) -> int:
 
 @dataclass(frozen=True, slots=True)
 class LexiconEntry:
-    """One trigger of the event lexicon: a lemma or lemma phrase and its typing."""
+    """One trigger of the event lexicon and its typing.
 
-    trigger: str  # lemma ("withdraw") or space-separated lemma phrase ("issue statement welcome")
-    pos: str  # VERB | NOUN | PHRASE
+    A row applies when its constraints hold: `objects` (lemmas of the direct object, or the
+    classes PLACE / PERSON / ENTITY) and `subjects` (lemmas of the subject's head, or the classes
+    MILITARY / CROWD). Rows of one trigger are tried in file order; the first that fits wins.
+    """
+
+    trigger: str  # verb lemma ("withdraw") or verb + particle/preposition ("pull out", "call for")
     event_type: str  # PLOVER type
-    cameo_code: str  # CAMEO code, 2-4 digits ("042"); its first two digits are the root
+    cameo_code: str  # CAMEO code, 3-4 digits ("0874"); its first two digits are the root
     quad_class: int
+    objects: frozenset[str] = frozenset()
+    subjects: frozenset[str] = frozenset()
 
     @property
     def cameo_root(self) -> str:
@@ -34,21 +69,25 @@ class LexiconEntry:
 
 @dataclass(frozen=True, slots=True)
 class Lexicon:
-    """The event lexicon, indexed by trigger lemma (single words) and by phrase."""
+    """The event lexicon: rows grouped by trigger, in file order."""
 
     entries: tuple[LexiconEntry, ...] = ()
-    by_trigger: Mapping[str, LexiconEntry] = field(default_factory=dict)
+    by_trigger: Mapping[str, tuple[LexiconEntry, ...]] = field(default_factory=dict)
+
+
+def _split(value: str | None) -> frozenset[str]:
+    return frozenset(v.strip() for v in (value or "").split("|") if v.strip())
 
 
 def parse_lexicon(rows: Iterable[Mapping[str, str]]) -> Lexicon:
-    """Build the lexicon from CSV rows (trigger, pos, event_type, cameo_code[, quad_class]).
+    """Build the lexicon from CSV rows (trigger, object, subject, event_type, cameo_code, quad_class).
 
     Args:
         rows: dicts as csv.DictReader yields them.
 
     Returns:
-        The lexicon; rows with an unknown PLOVER type or a malformed CAMEO code are dropped, and
-        the QuadClass is derived from the CAMEO root when the row leaves it empty.
+        The lexicon. Rows with an unknown PLOVER type or a malformed CAMEO code are dropped; an
+        empty quad_class is derived from the CAMEO root, a contradicting one raises ValueError.
     """
     entries = []
     for row in rows:
@@ -57,19 +96,313 @@ def parse_lexicon(rows: Iterable[Mapping[str, str]]) -> Lexicon:
         code = (row.get("cameo_code") or "").strip()
         if not trigger or event_type not in PLOVER_TYPES or not code.isdigit() or len(code) < 2:
             continue
-        quad = (row.get("quad_class") or "").strip()
-        entries.append(
-            LexiconEntry(
-                trigger=trigger,
-                pos=(row.get("pos") or "VERB").strip().upper(),
-                event_type=event_type,
-                cameo_code=code,
-                quad_class=int(quad) if quad.isdigit() else quad_class(code),
-            )
-        )
-    return Lexicon(tuple(entries), {e.trigger: e for e in entries})
+        derived = quad_class(code)
+        given = (row.get("quad_class") or "").strip()
+        if given and int(given) != derived:
+            raise ValueError(f"lexicon row {trigger!r}: QuadClass {given} but CAMEO {code}")
+        entries.append(LexiconEntry(trigger, event_type, code, derived,
+                                    _split(row.get("object")), _split(row.get("subject"))))
+    grouped: dict[str, list[LexiconEntry]] = {}
+    for entry in entries:
+        grouped.setdefault(entry.trigger, []).append(entry)
+    return Lexicon(tuple(entries), {k: tuple(v) for k, v in grouped.items()})
 
 
-def extract_events(doc, resolved, published, lexicon):  # phase 1: no events yet
-    """Typed events of one doc (filled in phase 2)."""
-    return ()
+# Event types where "A and B met" makes B the target when nothing else is.
+SYMMETRIC_TYPES = frozenset({"CONSULT", "AGREE", "COOPERATE", "SUPPORT"})
+_BLOCKERS = frozenset({"deny", "dismiss", "rule"})  # "denied attacking": not an event
+_FAIL = frozenset({"fail"})
+_FUTURE_AUX = frozenset({"will", "'ll", "shall"})
+# prepositions that introduce the party acted upon, and their place ranks for the location
+_TARGET_PREPS = frozenset({"against", "with", "between", "on", "at", "to", "toward", "towards",
+                           "into", "upon", "over"})
+# "skirmishes with forces allied to Serraj", "to defend the capital against Haftar's forces"
+_DEEP_TARGET_PREPS = frozenset({"against", "with", "between"})
+_PLACE_RANK = {"in": 1, "at": 1, "near": 1, "inside": 1, "outside": 1, "around": 1, "across": 1,
+               "over": 1, "within": 1, "throughout": 1, "to": 2, "into": 2, "towards": 2,
+               "toward": 2, "on": 2, "onto": 2, "from": 3, "of": 4}
+_STATE_TARGET_TYPES = frozenset({"ASSAULT", "COERCE", "SANCTION", "THREATEN", "ACCUSE",
+                                 "REJECT", "REQUEST", "AID", "SUPPORT", "CONSULT", "COOPERATE",
+                                 "PROTEST", "AGREE"})
+
+
+def _obj_lemmas(obj: Token) -> set[str]:
+    """The object's lemma and its compound modifiers' ("aid convoys" -> convoy, aid)."""
+    return {obj.lemma_.lower()} | {c.lemma_.lower() for c in obj.children if c.dep_ == "compound"}
+
+
+def _fits_object(entry: LexiconEntry, obj: Token | None, res: ResolvedEntities) -> bool:
+    if not entry.objects:
+        return True
+    if obj is None:
+        return False
+    lemmas = _obj_lemmas(obj)
+    if lemmas & entry.objects:
+        return True
+    eid = res.token_entity.get(obj.i)
+    label = res.by_id[eid].label if eid else ""
+    if "PLACE" in entry.objects and (label in PLACE_LABELS or lemmas & PLACE_NOUNS):
+        return True
+    if "PERSON" in entry.objects and (label == "PERSON" or lemmas & PERSON_NOUNS):
+        return True
+    return "ENTITY" in entry.objects and bool(label)
+
+
+def _fits_subject(entry: LexiconEntry, subj: Token | None, res: ResolvedEntities) -> bool:
+    if not entry.subjects:
+        return True
+    if subj is None:
+        return False
+    lemma = subj.lemma_.lower()
+    if lemma in entry.subjects:
+        return True
+    eid = res.token_entity.get(subj.i)
+    if "MILITARY" in entry.subjects and (
+        lemma in MILITARY_NOUNS or eid and res.kind.get(eid) == "armed"
+        or any(c.lemma_.lower() in MILITARY_NOUNS for c in subj.children if c.dep_ == "compound")
+    ):
+        return True
+    return "CROWD" in entry.subjects and lemma in CROWD_NOUNS
+
+
+def match_trigger(token: Token, lexicon: Lexicon, res: ResolvedEntities) -> tuple[str, LexiconEntry] | None:
+    """The lexicon row a verb token triggers, with the trigger text, or None."""
+    if token.pos_ != "VERB" or token.dep_ in ("amod", "compound", "nmod", "aux", "auxpass"):
+        return None
+    if token.dep_ == "acl" and token.head.lemma_.lower() not in {
+        "statement", "communique", "letter", "message", "declaration", "tweet", "post", "speech",
+        "address", "resolution", "decree", "order", "appeal", "call", "report", "note",
+    }:
+        return None  # "forces backed by Turkey", "the UN-backed government": not events
+    lemma = token.lemma_.lower()
+    particles = [c.lower_ for c in token.children if c.dep_ in ("prt", "prep")]
+    keys = [f"{lemma} {p}" for p in particles if f"{lemma} {p}" in lexicon.by_trigger]
+    keys.append(lemma)
+    obj = direct_object(token)
+    subj, passive = subject_of(token)
+    if passive:
+        obj, subj = subj, agent_of(token)
+    for key in keys:
+        for entry in lexicon.by_trigger.get(key, ()):
+            if _fits_object(entry, obj, res) and _fits_subject(entry, subj, res):
+                text = key
+                if entry.objects and obj is not None and obj.lemma_.lower() in entry.objects:
+                    text = f"{key} {obj.lemma_.lower()}"
+                return text, entry
+    return None
+
+
+def _is_future(chain: list[Token]) -> bool:
+    """The event is announced for later: "will meet", "is to visit", "is due to sign"."""
+    for t in chain:
+        for c in t.children:
+            if c.dep_ == "aux" and c.lower_ in _FUTURE_AUX:
+                return True
+    return False
+
+
+def _negated(trigger: Token, chain: list[Token]) -> bool:
+    """A "not"/"never" on the trigger or a verb it complements, or a "fail" above it."""
+    for t in (trigger, *chain):
+        if any(c.dep_ == "neg" for c in t.children):
+            return True
+    return any(t.lemma_.lower() in _FAIL for t in chain)
+
+
+def _event_date(doc: Doc, sent: Span, chain: list[Token], published: date | None,
+                future: bool) -> tuple[date | None, str, str]:
+    """The date of the trigger's clause: (date, precision, source)."""
+    verbs = {t.i for t in chain}
+    for ent in sent.ents:
+        if ent.label_ not in ("DATE", "TIME"):
+            continue
+        head = ent.root
+        while head.pos_ not in ("VERB", "AUX") and head.head is not head:
+            head = head.head
+        if head.i not in verbs:
+            continue
+        resolved = resolve_date(ent.text, published, future)
+        if resolved is not None:
+            return resolved.value, resolved.precision, "expression"
+    if published is not None:
+        return published, "day", "publish_date"
+    return None, "day", "none"
+
+
+def _places(start: Token, skip: set[int], res: ResolvedEntities) -> list[tuple[tuple[int, int], str, Token]]:
+    """Place entities under a verb (not entering skipped clauses), ranked by their preposition."""
+    found = []
+    for tok, depth in subtree_bfs(start, skip, clauses=False):
+        eid = res.token_entity.get(tok.i)
+        if not eid or res.by_id[eid].label not in PLACE_LABELS:
+            continue
+        if tok.dep_ in ("dobj", "nsubjpass") and tok.head.i == start.i:
+            rank = 0
+        elif tok.dep_ == "pobj":
+            prep = tok.head
+            rank = _PLACE_RANK.get(prep.lower_, 5)
+            if prep.lower_ == "of" and prep.head.dep_ == "pobj":  # "from the city of Misrata"
+                rank = _PLACE_RANK.get(prep.head.head.lower_, 5)
+        elif tok.dep_ in ("compound", "poss", "npadvmod", "amod"):
+            rank = 6
+        else:
+            rank = 5
+        found.append(((rank, depth), eid, tok))
+    return sorted(found, key=lambda f: f[0])
+
+
+def _target(trigger: Token, obj: Token | None, skip: set[int], res: ResolvedEntities,
+            sent_start: int, event_type: str) -> tuple[str | None, Token | None]:
+    """The party acted upon: the object's entity, else a "against/with/between/on" phrase."""
+    def usable(eid: str | None) -> bool:
+        if not eid:
+            return False
+        entity = res.by_id[eid]
+        if entity.label not in PLACE_LABELS:
+            return True
+        return res.kind.get(eid) == "country" and event_type in _STATE_TARGET_TYPES
+
+    if obj is not None:
+        eid = entity_of(obj, res, sent_start)
+        if usable(eid):
+            return eid, obj
+    for tok, depth in subtree_bfs(trigger, skip, clauses=False):
+        if tok.dep_ == "prep" and tok.lower_ in _TARGET_PREPS and (
+            depth == 1 or tok.lower_ in _DEEP_TARGET_PREPS
+        ):
+            for pobj in tok.children:
+                if pobj.dep_ == "pobj":
+                    eid = entity_of(pobj, res, sent_start)
+                    if usable(eid):
+                        return eid, pobj
+    return None, None
+
+
+def _subsumed(trigger: Token, entry: LexiconEntry, chain: list[Token],
+              triggers: Mapping[int, tuple[str, LexiconEntry]]) -> bool:
+    """A trigger that is part of another event, or of a denial, is not an event of its own.
+
+    "agreed to withdraw" is the agreement, "accused X of attacking" the accusation, "met ... to
+    discuss" one meeting; "denied attacking" is nothing. "moved troops to attack" stays two.
+    """
+    if any(g.lemma_.lower() in _BLOCKERS for g in chain):
+        return True
+    if not chain:
+        return False
+    governor = chain[0]
+    if governor.i not in triggers:
+        return False
+    if trigger.dep_ in ("xcomp", "pcomp", "ccomp"):
+        return True
+    return trigger.dep_ == "advcl" and triggers[governor.i][1].event_type == entry.event_type
+
+
+def extract_events(doc: Doc, res: ResolvedEntities, published: date | None,
+                   lexicon: Lexicon) -> tuple[Event, ...]:
+    """Typed events of one parsed article.
+
+    Args:
+        doc: the parsed body (parser needed).
+        res: its resolved entities (transforms.entities.resolve_entities).
+        published: the publish date relative dates are resolved against.
+        lexicon: the event lexicon.
+
+    Returns:
+        One Event per typed trigger, in document order.
+    """
+    if not lexicon.by_trigger:
+        return ()
+    sentences = sentence_spans(doc)
+    events = []
+    for index, sent in enumerate(sentences):
+        prev_start = sentences[index - 1].start if index else sent.start
+        triggers = {}
+        for token in sent:
+            matched = match_trigger(token, lexicon, res)
+            if matched:
+                triggers[token.i] = matched
+        for i, (text, entry) in triggers.items():
+            trigger = doc[i]
+            chain = governors(trigger)
+            if _subsumed(trigger, entry, chain, triggers):
+                continue
+            events.append(_build(doc, sent, index, trigger, text, entry, chain, triggers,
+                                 res, published, prev_start))
+    return tuple(events)
+
+
+def _build(doc: Doc, sent: Span, index: int, trigger: Token, text: str, entry: LexiconEntry,
+           chain: list[Token], triggers: Mapping[int, object], res: ResolvedEntities,
+           published: date | None, prev_start: int) -> Event:
+    """Fill one event's arguments from the parse around its trigger."""
+    subj, passive = subject_of(trigger)
+    obj = direct_object(trigger)
+    if passive:
+        obj, subj = subj, agent_of(trigger)
+    actor_id = second_id = None
+    actor_text = ""
+    if subj is not None:
+        conjuncts = coordination(subj) if subj.lower_ not in ("who", "which", "that") else [subj]
+        ids = [entity_of(c, res, prev_start) for c in conjuncts]
+        if len(conjuncts) == 1 and subj.lower_ in ("who", "which", "that"):
+            head = subj.head
+            while head.dep_ != "relcl" and head.head is not head:
+                head = head.head
+            if head.dep_ == "relcl":  # "Serraj and Haftar, who met": both parties
+                conjuncts = coordination(head.head)
+                ids = [entity_of(c, res, prev_start) for c in conjuncts]
+        named = [(eid, c) for eid, c in zip(ids, conjuncts, strict=True) if eid]
+        if named:
+            actor_id = named[0][0]
+            actor_text = phrase_text(named[0][1])
+            second_id = next((eid for eid, _ in named[1:] if eid != actor_id), None)
+        else:
+            actor_text = phrase_text(subj)
+    subject_tokens = set()
+    if subj is not None and subj.i >= sent.start and subj.i < sent.end:
+        subject_tokens = {t.i for t in subj.subtree}
+    # never wander into another trigger's clause or into the subject
+    skip = subject_tokens | {j for j in triggers if j != trigger.i}
+    place_skip = set(skip)
+    skip |= {t.i for t in doc[sent.start:sent.end] if t.dep_ == "relcl" and t.i != trigger.i}
+    target_id, target_tok = _target(trigger, obj, skip, res, prev_start, entry.event_type)
+    if target_id is None:
+        for g in chain:  # "moved vehicles ... to defend the capital against Haftar's forces"
+            target_id, target_tok = _target(g, None, skip | {trigger.i}, res, prev_start,
+                                            entry.event_type)
+            if target_id:
+                break
+    if target_id is None and second_id and entry.event_type in SYMMETRIC_TYPES:
+        target_id = second_id
+    if target_id == actor_id:
+        target_id = None
+    target_text = phrase_text(target_tok) if target_tok is not None and target_id else (
+        res.by_id[target_id].name if target_id else "")
+    # location: the clause, then the verbs it complements, then the sentence
+    used = {actor_id, target_id}
+    location_id, location_text = None, ""
+    for head in (trigger, *chain):
+        places = [p for p in _places(head, place_skip | ({trigger.i} if head is not trigger else set()), res)
+                  if p[1] not in used]
+        if places:
+            location_id, location_text = places[0][1], places[0][2].text
+            break
+    if location_id is None:  # the sentence, outside other events' and relative clauses
+        elsewhere = {t.i for j in skip if j not in subject_tokens for t in doc[j].subtree}
+        near = [(abs(start - trigger.i), eid, doc[start:end].text)
+                for start, end, eid in res.mention_spans
+                if sent.start <= start < sent.end and res.by_id[eid].label in PLACE_LABELS
+                and eid not in used and start not in subject_tokens and start not in elsewhere]
+        if near:
+            _, location_id, location_text = min(near)
+    future = _is_future([trigger, *chain])
+    event_date, precision, source = _event_date(doc, sent, [trigger, *chain], published, future)
+    start_char = sent.start_char + (len(sent.text) - len(sent.text.lstrip()))
+    end_char = sent.end_char - (len(sent.text) - len(sent.text.rstrip()))
+    return Event(
+        sentence=index, start=start_char, end=end_char, trigger=text,
+        event_type=entry.event_type, cameo_root=entry.cameo_root, quad_class=entry.quad_class,
+        actor_text=actor_text, actor_id=actor_id, target_text=target_text, target_id=target_id,
+        location_text=location_text, location_id=location_id, event_date=event_date,
+        date_precision=precision, date_source=source, negated=_negated(trigger, chain),
+    )

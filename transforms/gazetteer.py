@@ -23,6 +23,7 @@ class GazetteerEntry:
     label: str  # GPE, LOC, NORP, ORG, FAC, PERSON
     kind: str  # country, capital, city, region, demonym, igo, ngo, armed, media, ...
     aliases: tuple[str, ...]
+    of: str = ""  # the country of a demonym, city or capital
 
 
 def parse_gazetteer(rows: Iterable[Mapping[str, object]]) -> tuple[GazetteerEntry, ...]:
@@ -46,16 +47,29 @@ def parse_gazetteer(rows: Iterable[Mapping[str, object]]) -> tuple[GazetteerEntr
             for a in raw_aliases  # type: ignore[union-attr]
             if str(a).strip() and str(a).strip() != name
         )
-        entries.append(GazetteerEntry(name, label, str(row.get("kind") or ""), aliases))
+        of = str(row.get("of") or row.get("country") or "")
+        entries.append(GazetteerEntry(name, label, str(row.get("kind") or ""), aliases, of))
     return tuple(entries)
 
 
+def span_id(entry: GazetteerEntry) -> str:
+    """The span id a match carries: "name|kind|of" (kind and country ride along for events)."""
+    return f"{entry.name}|{entry.kind}|{entry.of}"
+
+
+def split_span_id(value: str) -> tuple[str, str, str]:
+    """(canonical name, kind, country) from a span id; a bare name gives ("name", "", "")."""
+    name, _, rest = value.partition("|")
+    kind, _, of = rest.partition("|")
+    return name, kind, of
+
+
 def ruler_patterns(entries: Iterable[GazetteerEntry]) -> list[dict[str, str]]:
-    """Phrase patterns for spaCy's span_ruler: one per surface form, id = canonical name."""
+    """Phrase patterns for spaCy's span_ruler: one per surface form, id from span_id()."""
     patterns = []
     for entry in entries:
         for form in (entry.name, *entry.aliases):
-            patterns.append({"label": entry.label, "pattern": form, "id": entry.name})
+            patterns.append({"label": entry.label, "pattern": form, "id": span_id(entry)})
     return patterns
 
 

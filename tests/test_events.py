@@ -1,0 +1,171 @@
+"""Events from the dependency parse: the seed article's main events and general rules."""
+
+from __future__ import annotations
+
+import csv
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from flows.nlp import LEXICON_PATH, analyze_texts, read_lexicon
+from flows.settings import Settings
+from transforms.events import PLOVER_TYPES, parse_lexicon, quad_class
+from transforms.records import Event
+
+PUBLISHED = date(2019, 4, 5)
+
+
+@pytest.fixture(scope="session")
+def seed_analysis(nlp, seed_text):
+    [analysis] = analyze_texts([(seed_text, PUBLISHED)], Settings().model)
+    return analysis
+
+
+def analyze(text: str, published: date | None = PUBLISHED):
+    [analysis] = analyze_texts([(text, published)], Settings().model)
+    return analysis
+
+
+def names(analysis):
+    return {e.entity_id: e.name for e in analysis.entities}
+
+
+def find(analysis, text: str, sentence_part: str, event_type: str, trigger: str = "") -> Event:
+    matches = [ev for ev in analysis.events if sentence_part in text[ev.start:ev.end]
+               and ev.event_type == event_type and ev.trigger.startswith(trigger)]
+    assert len(matches) == 1, [(e.event_type, text[e.start:e.end][:60]) for e in analysis.events]
+    return matches[0]
+
+
+def check(analysis, event, actor, target, location, when, negated=False, precision="day"):
+    n = names(analysis)
+    assert n.get(event.actor_id, "") == actor
+    assert n.get(event.target_id, "") == target
+    assert n.get(event.location_id, "") == location
+    assert event.event_date == when
+    assert event.date_precision == precision
+    assert event.negated is negated
+
+
+def test_guterres_to_meet_haftar(seed_analysis, seed_text):
+    ev = find(seed_analysis, seed_text, "flying to eastern Libya", "CONSULT")
+    check(seed_analysis, ev, "Antonio Guterres", "Khalifa Haftar", "Libya", PUBLISHED)
+    assert ev.date_source == "expression"  # "on Friday"
+    assert (ev.cameo_root, ev.quad_class) == ("04", 1)
+
+
+def test_lna_took_gharyan(seed_analysis, seed_text):
+    ev = find(seed_analysis, seed_text, "took Gharyan", "ASSAULT")
+    check(seed_analysis, ev, "Libyan National Army", "Fayez Al Sarraj", "Gharyan", date(2019, 4, 4))
+    assert ev.quad_class == 4
+
+
+def test_saleh_welcomed_the_offensive(seed_analysis, seed_text):
+    ev = find(seed_analysis, seed_text, "issued a statement welcoming", "SUPPORT")
+    n = names(seed_analysis)
+    assert n[ev.actor_id] == "Aguila Saleh"
+    assert ev.event_date == date(2019, 4, 4)  # "Late on Thursday" on the light verb
+
+
+def test_serraj_and_haftar_met_last_month(seed_analysis, seed_text):
+    ev = find(seed_analysis, seed_text, "met in Abu Dhabi", "CONSULT", "meet")
+    check(seed_analysis, ev, "Fayez Al Sarraj", "Khalifa Haftar", "Abu Dhabi", date(2019, 3, 1),
+          precision="month")
+    # "met ... to discuss" is one meeting, not two
+    assert not [e for e in seed_analysis.events if e.trigger == "discuss"]
+
+
+def test_group_allied_to_lna_withdrew(seed_analysis, seed_text):
+    ev = find(seed_analysis, seed_text, "withdrew overnight", "RETREAT")
+    check(seed_analysis, ev, "Libyan National Army", "", "Gate 27", PUBLISHED)
+
+
+def test_troops_moved_vehicles(seed_analysis, seed_text):
+    ev = find(seed_analysis, seed_text, "moved more vehicles", "MOBILIZE")
+    # the Tripoli government is not a named entity: no actor; the capital is defended against
+    # Haftar's forces
+    check(seed_analysis, ev, "", "Khalifa Haftar", "Tripoli", PUBLISHED)
+    assert ev.date_source == "publish_date"
+    assert ev.actor_text.startswith("Troops allied to the Tripoli government")
+
+
+def test_lna_failed_to_take_checkpoint(seed_analysis, seed_text):
+    ev = find(seed_analysis, seed_text, "did not succeed in taking", "ASSAULT")
+    n = names(seed_analysis)
+    assert n[ev.actor_id] == "Libyan National Army"
+    assert ev.negated is True
+
+
+def test_seed_has_no_untyped_events(seed_analysis, seed_text):
+    assert all(ev.event_type in PLOVER_TYPES for ev in seed_analysis.events)
+    for sentence in ("wrote on Twitter", "had been in Tripoli this week", "biggest opponent"):
+        assert not [ev for ev in seed_analysis.events if sentence in seed_text[ev.start:ev.end]]
+    assert all(seed_text[ev.start:ev.end].strip() == seed_text[ev.start:ev.end]
+               for ev in seed_analysis.events)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Rebels failed to capture the town of Kidal on Monday.", ("ASSAULT", True)),
+        ("The army did not withdraw from Mosul.", ("RETREAT", True)),
+        ("Iran refused to meet the American envoy.", ("REJECT", False)),
+        ("Turkey agreed to withdraw its troops from Afrin.", ("AGREE", False)),
+    ],
+)
+def test_negation_and_complements(nlp, text, expected):
+    analysis = analyze(text)
+    assert [(ev.event_type, ev.negated) for ev in analysis.events] == [expected]
+
+
+def test_denials_and_untyped_sentences_yield_nothing(nlp):
+    assert analyze("Haftar denied attacking civilians in Tripoli.").events == ()
+    assert analyze("The weather in Tripoli was warm on Thursday.").events == ()
+    assert analyze("The UN-backed government is based in Tripoli.").events == ()
+
+
+def test_passive_voice_actor_is_the_agent(nlp):
+    analysis = analyze("Sirte was captured by Haftar's forces on Thursday.")
+    [ev] = analysis.events
+    n = names(analysis)
+    assert ev.event_type == "ASSAULT"
+    assert n[ev.location_id] == "Sirte"
+    assert n.get(ev.actor_id, "") in ("Haftar",)
+    assert ev.event_date == date(2019, 4, 4)
+
+
+def test_no_publish_date_means_no_date(nlp):
+    [ev] = analyze("Police arrested the opposition leader.", None).events
+    assert (ev.event_type, ev.event_date, ev.date_source) == ("COERCE", None, "none")
+
+
+def test_future_weekday_looks_forward(nlp):
+    [ev] = analyze("Guterres will meet Haftar in Benghazi on Monday.").events
+    assert ev.event_date == date(2019, 4, 8)
+
+
+def test_lexicon_file_is_consistent():
+    with LEXICON_PATH.open(encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    lexicon = read_lexicon()
+    assert len(lexicon.entries) == len(rows) >= 150
+    for entry in lexicon.entries:
+        assert entry.event_type in PLOVER_TYPES
+        assert entry.quad_class == quad_class(entry.cameo_root)
+    # all 16 PLOVER types are reachable
+    assert {e.event_type for e in lexicon.entries} == set(PLOVER_TYPES)
+
+
+def test_lexicon_rejects_a_wrong_quad_class():
+    with pytest.raises(ValueError):
+        parse_lexicon([{"trigger": "attack", "event_type": "ASSAULT", "cameo_code": "190",
+                        "quad_class": "1"}])
+
+
+def test_quad_class_by_root():
+    assert [quad_class(f"{r:02d}") for r in (1, 5, 6, 8, 9, 13, 14, 20)] == [1, 1, 2, 2, 3, 3, 4, 4]
+
+
+def test_lexicon_path_is_in_seeds():
+    assert LEXICON_PATH == Path(__file__).resolve().parent.parent / "seeds" / "event_lexicon.csv"

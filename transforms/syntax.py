@@ -1,0 +1,255 @@
+"""Dependency-parse helpers for event arguments: clause climbing, noun phrases to entities (pure).
+
+An event's arguments are read off the parse: the subject of the trigger (or of the verb it
+complements: "failed to take", "flying ... to meet", "issued a statement welcoming"), resolved to
+an entity through the noun phrase ("Haftar's forces", "LNA forces", "forces allied to Serraj",
+"the assembly president, Aguila Saleh", "who" -> its antecedent, "his" -> the last person named).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from spacy.tokens import Doc, Token
+
+from transforms.entities import ResolvedEntities
+
+# Heads of noun phrases that stand for the entity that modifies them ("LNA forces", "Russian
+# missiles", "lawmakers of the House"): armed forces, weapons, groups, delegations, officials.
+MILITARY_NOUNS = frozenset({
+    "force", "troop", "army", "soldier", "fighter", "militia", "militiaman", "militant", "rebel",
+    "unit", "brigade", "battalion", "convoy", "column", "tank", "military", "jet", "warplane",
+    "aircraft", "drone", "missile", "rocket", "artillery", "navy", "warship", "airstrike",
+    "strike", "shell", "bomb", "gunman", "insurgent", "jihadist", "commando", "marine",
+    "paratrooper", "sniper", "police", "policeman", "guard", "coalition", "loyalist",
+})
+GROUP_NOUNS = MILITARY_NOUNS | frozenset({
+    "group", "faction", "delegation", "official", "envoy", "diplomat", "negotiator", "lawmaker",
+    "legislator", "minister", "spokesman", "spokeswoman", "spokesperson", "representative",
+    "member", "leader", "commander", "chief", "head", "supporter", "ally", "backer", "camp",
+    "side", "mission", "team", "authority", "regime", "administration", "agent", "operative",
+})
+CROWD_NOUNS = frozenset({
+    "protester", "protestor", "demonstrator", "crowd", "people", "thousand", "hundred",
+    "dozen", "worker", "student", "supporter", "resident", "doctor", "teacher", "employee",
+    "union", "activist", "farmer", "driver", "citizen", "nurse", "woman", "man", "youth",
+    "villager", "miner", "trader", "shopkeeper", "pensioner", "opposition", "marcher",
+})
+PLACE_NOUNS = frozenset({
+    "city", "town", "village", "checkpoint", "base", "airbase", "airport", "area", "region",
+    "district", "territory", "position", "neighbourhood", "neighborhood", "capital", "province",
+    "border", "crossing", "port", "hill", "island", "suburb", "outpost", "stronghold", "bridge",
+    "road", "highway", "camp", "compound", "headquarters", "facility", "plant", "refinery",
+    "field", "oilfield", "valley", "enclave", "settlement", "garrison", "front", "frontline",
+})
+PERSON_NOUNS = frozenset({
+    "prisoner", "hostage", "detainee", "captive", "activist", "journalist", "soldier", "civilian",
+    "opponent", "dissident", "protester", "worker", "leader", "official", "man", "woman",
+    "child", "person", "people", "politician", "member", "suspect",
+})
+LIGHT_NOUNS = frozenset({
+    "statement", "communique", "letter", "message", "declaration", "tweet", "post", "speech",
+    "address", "resolution", "decree", "order", "appeal", "call", "report", "note",
+})
+_ALLIANCE_VERBS = frozenset({"ally", "back", "support", "affiliate", "link", "align",
+                             "associate", "loyal", "tie", "sponsor", "arm", "fund", "belong"})
+_RELATIVE = frozenset({"who", "which", "that", "whom", "whose"})
+_HE_SHE = frozenset({"he", "his", "him", "she", "her", "hers"})
+PLACE_LABELS = frozenset({"GPE", "LOC", "FAC"})
+
+
+def climb(token: Token) -> Token | None:
+    """The verb a non-finite clause complements, or None at a clause with its own subject.
+
+    "failed to take" (xcomp), "succeed in taking" (pcomp), "flying ... to meet" (advcl),
+    "issued a statement welcoming" (acl of a statement noun that is the verb's object).
+    """
+    if any(c.dep_ in ("nsubj", "nsubjpass", "csubj", "expl") for c in token.children):
+        return None
+    dep, head = token.dep_, token.head
+    if head is token:
+        return None
+    if dep in ("xcomp", "advcl") and head.pos_ in ("VERB", "AUX", "ADJ"):
+        return head
+    if dep == "pcomp" and head.dep_ == "prep" and head.head.pos_ in ("VERB", "AUX", "ADJ"):
+        return head.head
+    if dep == "acl" and head.lemma_.lower() in LIGHT_NOUNS and head.dep_ in ("dobj", "nsubjpass"):
+        return head.head
+    if dep == "conj" and head.pos_ in ("VERB", "AUX"):
+        return head
+    return None
+
+
+def governors(token: Token) -> list[Token]:
+    """The chain of verbs above a trigger through climb(), nearest first."""
+    out: list[Token] = []
+    current: Token | None = token
+    while (current := climb(current)) is not None and len(out) < 6:  # type: ignore[arg-type]
+        out.append(current)
+    return out
+
+
+def subject_of(token: Token) -> tuple[Token | None, bool]:
+    """The subject of a trigger, climbing to the verb it complements; (subject, passive)."""
+    current: Token | None = token
+    while current is not None:
+        for c in current.children:
+            if c.dep_ in ("nsubj", "csubj"):
+                return c, False
+            if c.dep_ == "nsubjpass":
+                return c, True
+        if current.dep_ == "relcl" and current.head.pos_ in ("NOUN", "PROPN"):
+            return current.head, False  # "forces, which took ..." without a pronoun
+        current = climb(current)
+    return None, False
+
+
+def agent_of(token: Token) -> Token | None:
+    """The "by" phrase of a passive verb: "was taken by LNA forces" -> forces."""
+    for c in token.children:
+        if c.dep_ == "agent":
+            for g in c.children:
+                if g.dep_ == "pobj":
+                    return g
+    return None
+
+
+def direct_object(token: Token) -> Token | None:
+    """The direct object of a verb (or the object of its particle construction)."""
+    for c in token.children:
+        if c.dep_ in ("dobj", "obj"):
+            return c
+    for c in token.children:  # "open fire", "set fire" are parsed with odd labels sometimes
+        if c.dep_ in ("attr", "oprd") and c.pos_ in ("NOUN", "PROPN"):
+            return c
+    return None
+
+
+def coordination(token: Token) -> list[Token]:
+    """The conjuncts a token belongs to, first one first: "Serraj and Haftar" -> [Serraj, Haftar]."""
+    root = token
+    while root.dep_ == "conj" and root.head is not root:
+        root = root.head
+    out = [root]
+    stack = [root]
+    while stack:
+        t = stack.pop()
+        for c in t.children:
+            if c.dep_ == "conj":
+                out.append(c)
+                stack.append(c)
+    return sorted(out, key=lambda t: t.i)
+
+
+def relative_clause(pronoun: Token) -> Token | None:
+    """The verb of the relative clause a "who/which/whose" belongs to (its head is the antecedent)."""
+    for t in pronoun.ancestors:
+        if t.dep_ in ("relcl", "acl"):
+            return t
+        if t.pos_ in ("VERB", "AUX") and t.dep_ not in ("xcomp", "advcl", "conj"):
+            return None
+    return None
+
+
+def _last_person_before(doc: Doc, token: Token, res: ResolvedEntities, sent_start: int) -> str | None:
+    """The entity id of the last PERSON mention before a pronoun, in its sentence or the one before."""
+    best = None
+    for start, _end, eid in res.mention_spans:
+        if start >= token.i:
+            break
+        if res.by_id[eid].label == "PERSON" and start >= sent_start:
+            best = eid
+    return best
+
+
+def entity_of(token: Token, res: ResolvedEntities, sent_start: int, depth: int = 0) -> str | None:
+    """The entity a noun phrase headed by `token` stands for, or None.
+
+    Args:
+        token: the head of the phrase (a subject, object or prepositional object).
+        res: the doc's resolved entities.
+        sent_start: token index where pronoun look-back may start (the previous sentence).
+        depth: recursion guard.
+    """
+    if depth > 4:
+        return None
+    if token.i in res.token_entity:
+        return _state(res.token_entity[token.i], res)
+    lower = token.lower_
+    if lower in _RELATIVE:
+        clause = relative_clause(token)
+        if clause is not None:
+            return entity_of(coordination(clause.head)[0], res, sent_start, depth + 1)
+        return None
+    if lower in _HE_SHE:
+        return _last_person_before(token.doc, token, res, sent_start)
+    children = list(token.children)
+    for c in children:
+        if c.dep_ == "appos":
+            found = entity_of(c, res, sent_start, depth + 1)
+            if found:
+                return found
+    lemma = token.lemma_.lower()
+    if lemma in GROUP_NOUNS:
+        for c in sorted(children, key=lambda c: -c.i):  # nearest modifier first
+            if c.dep_ in ("compound", "nmod", "amod") and c.i < token.i:
+                found = entity_of(c, res, sent_start, depth + 1)
+                if found:
+                    return found
+        for c in children:
+            if c.dep_ == "poss":
+                found = entity_of(c, res, sent_start, depth + 1)
+                if found:
+                    return found
+        for c in children:
+            if c.dep_ in ("acl", "amod") and c.lemma_.lower() in _ALLIANCE_VERBS:
+                for p in c.children:
+                    if p.dep_ in ("prep", "agent"):
+                        for o in p.children:
+                            if o.dep_ == "pobj":
+                                return entity_of(o, res, sent_start, depth + 1)
+            if c.dep_ == "prep" and c.lower_ == "of":
+                for o in c.children:
+                    if o.dep_ == "pobj":
+                        return entity_of(o, res, sent_start, depth + 1)
+    return None
+
+
+def _state(entity_id: str, res: ResolvedEntities) -> str:
+    """A demonym acts as its country when the country is named in the doc ("Russian jets")."""
+    entity = res.by_id.get(entity_id)
+    if entity is not None and entity.label == "NORP":
+        return res.country_of.get(entity_id, entity_id)
+    return entity_id
+
+
+def subtree_bfs(token: Token, skip: set[int], clauses: bool = True) -> Iterator[tuple[Token, int]]:
+    """Tokens below `token` in breadth-first order with their depth, not entering `skip` heads.
+
+    With clauses=False, embedded clauses are not entered except a purpose clause of the verb
+    itself ("moved vehicles ... to defend the capital against ...").
+    """
+    frontier = [(token, 0)]
+    while frontier:
+        nxt = []
+        for t, d in frontier:
+            for c in t.children:
+                if c.i in skip:
+                    continue
+                if not clauses and c.pos_ in ("VERB", "AUX") and c.dep_ in (
+                    "acl", "relcl", "ccomp", "csubj", "conj", "parataxis", "xcomp", "advcl", "pcomp"
+                ) and not (c.dep_ == "advcl" and t is token and any(
+                    a.dep_ == "aux" and a.lower_ == "to" for a in c.children)):
+                    continue
+                yield c, d + 1
+                nxt.append((c, d + 1))
+        frontier = nxt
+
+
+def phrase_text(token: Token, limit: int = 12) -> str:
+    """The text of the noun phrase headed by token, or just up to its head when long."""
+    doc = token.doc
+    left, right = token.left_edge.i, token.right_edge.i
+    if right - left + 1 > limit:
+        right = token.i
+    return doc[left:right + 1].text.strip()
