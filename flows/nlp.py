@@ -73,6 +73,9 @@ def _dateline_end(doc: Doc, start: int) -> int | None:
         i += 3  # "(Reuters)"
     if i + 1 >= len(doc) or doc[i + 1].is_space or doc[i].text not in _DATELINE_MARKS:
         return None
+    rest = doc[i + 1:i + 6]
+    if len(rest) < 5 or any("\n" in t.text_with_ws for t in rest[:-1]):
+        return None  # "Image Credit: AFP" is a caption line, not a dateline
     # "Tripoli: ..." takes a colon; a dash needs the wire form "TRIPOLI -" or "Tripoli (AFP) -"
     if doc[i].text == ":" or agency or all(t.is_upper for t in doc[start:i]):
         return i + 1

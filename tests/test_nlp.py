@@ -27,11 +27,15 @@ def test_pipeline_is_cached_and_has_the_gazetteer(nlp):
     assert {s.text for s in doc.spans[SPANS_KEY]} >= {"UN", "Tripoli", "Misrata"}
 
 
-def test_paragraphs_start_sentences(nlp):
-    doc = nlp("Image Credit: AFP\n\nTripoli: the envoy arrived on Friday.")
-    starts = [s.text.strip() for s in doc.sents if s.text.strip()]
-    assert starts[0] == "Image Credit: AFP"
-    assert starts[1].startswith("Tripoli")
+def test_paragraphs_and_datelines_start_sentences(nlp):
+    doc = nlp("Image Credit: AFP\n\nTripoli: the UN envoy arrived on Friday to meet Haftar.\n"
+              "BAMAKO (Reuters) - Mali's junta expelled the French ambassador on Monday.")
+    sents = [s.text.strip() for s in doc.sents if s.text.strip()]
+    assert sents[0] == "Image Credit: AFP"
+    assert sents[1] == "Tripoli:"
+    assert sents[2].startswith("the UN envoy")
+    assert sents[3] == "BAMAKO (Reuters) -"
+    assert sents[4].startswith("Mali")
 
 
 def test_seed_article_entities(nlp, seed_text):
