@@ -52,10 +52,11 @@ def connect(db: Path, *, read_only: bool = False, wait: float = 0.0) -> Iterator
         except duckdb.IOException as exc:
             if "lock" not in str(exc).lower():
                 raise
-            if time.monotonic() + delay > deadline:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
                 raise DatabaseBusy(f"{db} is locked by another process ({lock_holder(exc)}) "
                                    f"and stayed locked for {wait:.0f}s") from exc
-            time.sleep(delay)
+            time.sleep(min(delay, remaining))
             delay = min(delay * 2, 2.0)
     try:
         con.execute("set TimeZone = 'UTC'")

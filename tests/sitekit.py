@@ -41,6 +41,12 @@ class Site:
             def log_message(self, *args: object) -> None:
                 pass
 
+            def handle(self) -> None:
+                try:
+                    super().handle()
+                except (ConnectionResetError, BrokenPipeError):
+                    pass  # the client gave up (a deadline or a size cap): that is the point
+
             def do_GET(self) -> None:
                 site._serve(self)
 

@@ -123,7 +123,7 @@ def _item_content(item: feedparser.FeedParserDict) -> str:
 
 def _item_date(item: feedparser.FeedParserDict) -> datetime | None:
     for key in ("published_parsed", "updated_parsed", "created_parsed"):
-        value = item.get(key)
+        value = dict.get(item, key)  # plain dict lookup: no feedparser fallback mapping or warning
         if value:
             try:
                 return datetime.utcfromtimestamp(calendar.timegm(value))

@@ -1,0 +1,104 @@
+"""The `newsduck` command line: help, init, sql (and its lock handling), run, extract."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+from typer.testing import CliRunner
+
+from flows.cli import app
+from tests.conftest import FIXTURES
+
+runner = CliRunner()
+
+
+def newsduck(*args: str, timeout: float = 120) -> subprocess.CompletedProcess:
+    """The installed console script in a real subprocess."""
+    exe = [sys.executable, "-c", "from flows.cli import app; app()"]
+    return subprocess.run([*exe, *args], capture_output=True, text=True, timeout=timeout)
+
+
+def test_every_command_has_help_with_an_example():
+    commands = [c.name or c.callback.__name__ for c in app.registered_commands]
+    assert {"init", "run", "serve", "sql", "status", "extract", "load"} <= set(commands)
+    for command in commands:
+        result = runner.invoke(app, [command, "--help"])
+        assert result.exit_code == 0, command
+        assert "Example:" in result.output, f"{command} --help has no example"
+
+
+def test_init_then_sql(env):
+    first = newsduck("init")
+    assert first.returncode == 0 and "schema version" in first.stdout
+    assert "applied 0001_create_core_tables" in first.stdout
+    again = newsduck("init")
+    assert "applied" not in again.stdout
+    result = newsduck("sql", "select count(*) as n from articles", "--format", "json")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == {"n": 0}
+    csv_out = newsduck("sql", "select version, name from schema_migrations order by 1", "--format", "csv")
+    assert csv_out.stdout.splitlines()[:2] == ["version,name", "1,0001_create_core_tables"]
+
+
+def test_sql_is_read_only(env):
+    newsduck("init")
+    result = newsduck("sql", "delete from feeds")
+    assert result.returncode != 0 and "read-only" in result.stderr.lower()
+
+
+def test_sql_names_the_process_holding_the_lock(env, monkeypatch):
+    newsduck("init")
+    monkeypatch.setenv("NEWSDUCK_SQL_LOCK_WAIT", "1")
+    holder = subprocess.Popen(
+        [sys.executable, "-c", f"import duckdb,time; c=duckdb.connect({str(env.db)!r}); print('held', flush=True); time.sleep(60)"],
+        stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        result = newsduck("sql", "select 1")
+        assert result.returncode == 1
+        assert f"PID {holder.pid}" in result.stderr and "locked" in result.stderr
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+def test_sql_without_a_database(env):
+    result = newsduck("sql", "select 1")
+    assert result.returncode == 2 and "newsduck init" in result.stderr
+
+
+def test_run_refuses_while_another_run_holds_the_lock(env):
+    from flows.runlock import run_lock
+
+    catalogue = env.data_dir.parent / "feeds.csv"
+    catalogue.write_text("url\nhttps://example.com/feed\n")
+    with run_lock(env.data_dir):
+        result = runner.invoke(app, ["run", "--feeds", str(catalogue)])
+    assert result.exit_code == 3
+    assert "in progress" in result.output
+
+
+def test_run_with_an_unreadable_catalogue(env, tmp_path):
+    result = runner.invoke(app, ["run", "--feeds", str(tmp_path / "nope.csv")])
+    assert result.exit_code == 2 and "cannot read feed catalogue" in result.output
+
+
+def test_extract_a_page_and_a_text_file(nlp):
+    page = runner.invoke(app, ["extract", str(FIXTURES / "pages" / "seed_article.html"),
+                               "--url", "https://www.dailycourier.example/world/libya-guterres-haftar"])
+    assert page.exit_code == 0, page.output
+    doc = json.loads(page.output.splitlines()[0])
+    assert doc["published_at"].startswith("2019-04-05") and doc["language"] == "en"
+    assert "Aguila Saleh" in doc["body"] and "cookie" not in doc["body"].lower()
+    names = {e["name"] for e in doc["entities"]}
+    assert {"Khalifa Haftar", "Antonio Guterres", "Libya", "Tripoli"} <= names
+    haftar = next(e for e in doc["entities"] if e["name"] == "Khalifa Haftar")
+    assert all(doc["body"][m["start"]:m["end"]] == m["text"] for m in haftar["mentions"])
+    assert isinstance(doc["events"], list)
+
+    text = runner.invoke(app, ["extract", str(FIXTURES / "texts" / "seed_article.txt")])
+    assert text.exit_code == 0
+    assert json.loads(text.output)["body"].startswith("Meeting comes day after Haftar")
