@@ -219,6 +219,9 @@ def test_body_hash_ignores_whitespace_and_typography():
     assert len(body_hash(one)) == 40
 
 
+FILLER = "<p>" + "The talks in Tripoli went on late into the night, officials said. " * 3 + "</p>"
+
+
 @pytest.mark.parametrize(
     "paragraph",
     [
@@ -226,11 +229,81 @@ def test_body_hash_ignores_whitespace_and_typography():
         "The newsletter, which the company started in 2015, now reaches three million subscribers every morning, its editor said.",
         "Related charges were filed against two other men in federal court in Manhattan on Tuesday, prosecutors said.",
         "By the end of the year the company expects to have hired another 2,000 engineers, most of them in India.",
+        "By Friday, the rebels had retreated.",
+        "Posted on the wall were notices from the council.",
+        "Copyright law changes were approved by parliament on Tuesday.",
+        "Research by Harvard scientists shows the effect is small.",
+        "Regulators said cookie consent banners confuse most users.",
+        "Scam emails landing in your inbox often imitate banks, police warned.",
         "Share prices fell 4% in early trading.",
+        "Photographs of the scene were shared widely.",
     ],
 )
 def test_real_paragraphs_survive_post_cleaning(paragraph):
-    filler = "<p>" + "The talks in Tripoli went on late into the night, officials said. " * 3 + "</p>"
-    html = _page(f"<article><h1>Title</h1>{filler}<p>{paragraph}</p>{filler}</article>")
+    html = _page(f"<article><h1>Title</h1>{FILLER}<p>{paragraph}</p>{FILLER}</article>")
     result = extract_article(html, "https://example.org/a")
     assert paragraph in result.body.split("\n\n")
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "A protester waves a flag outside parliament. Photo: Reuters",
+        "Image Credit: AFP",
+        "By Jane Doe and John Roe, Staff Writers",
+        "Updated at 1:23 p.m.",
+        "Share this article",
+        "READ MORE: Libya's rival leaders agree to hold elections",
+        "Related: Oil output at Sharara resumes",
+        "Sign up for our daily newsletter to get the top stories.",
+        "Get the latest updates right in your inbox. Subscribe to our newsletters.",
+        "We use cookies to improve your experience on our site.",
+        "Reporting by Jane Doe; Editing by John Roe",
+        "Jane Doe contributed to this report.",
+        "Follow us on Twitter and Facebook for the latest news.",
+        "© 2019 The Daily Courier. All rights reserved.",
+        "This copy is for your personal, non-commercial use only.",
+        "Tags: Libya, United Nations",
+        "Advertisement",
+    ],
+)
+def test_boilerplate_lines_are_dropped(line):
+    html = _page(f"<article><h1>Title</h1>{FILLER}<p>{line}</p>{FILLER}</article>")
+    result = extract_article(html, "https://example.org/a")
+    assert line not in result.body
+
+
+def test_headline_repeated_in_body_is_dropped_and_title_loses_site_name():
+    head = '<title>Talks drag on in Tripoli | The Daily Courier</title><meta property="og:site_name" content="The Daily Courier">'
+    html = _page(f"<article><h2>Talks drag on in Tripoli</h2>{FILLER}{FILLER}</article>", head)
+    result = extract_article(html, "https://www.dailycourier.example/world/talks")
+    assert result.title == "Talks drag on in Tripoli"
+    assert "Talks drag on" not in result.body
+
+
+@pytest.mark.parametrize(
+    ("value", "expected", "source"),
+    [
+        ("2019-04-05T12:00:00+04:00", datetime(2019, 4, 5, 8, 0), "page"),  # offset -> UTC
+        ("2019-04-05 10:00:00", datetime(2019, 4, 5), "page"),  # no offset: the day only
+        ("0001-01-01T00:00:00Z", datetime(2019, 4, 6), "url"),  # CMS placeholder ignored
+    ],
+)
+def test_page_timestamps(value, expected, source):
+    url = "https://news.example.org/2019/04/06/story"
+    html = _page(f"<article>{FILLER}{FILLER}</article>", f'<meta property="article:published_time" content="{value}">')
+    result = extract_article(html, url)
+    assert (result.published_at, result.date_source) == (expected, source)
+
+
+def test_same_page_same_article_bytes_or_text():
+    raw = (PAGES / "seed_article.html").read_bytes()
+    first = extract_article(raw, SEED_URL)
+    assert extract_article(raw, SEED_URL) == first
+    assert extract_article(raw.decode("utf-8"), SEED_URL) == first
+
+
+def test_bare_fragment_is_still_html():
+    html = f"<div>{FILLER}{FILLER}</div>"
+    result = extract_article(html, "https://example.org/a")
+    assert isinstance(result, Article) and result.body.startswith("The talks in Tripoli")

@@ -18,6 +18,7 @@ import logging
 import re
 import unicodedata
 from datetime import date, datetime, timedelta, timezone
+from urllib.parse import urlsplit
 
 import trafilatura
 from htmldate import find_date
@@ -177,11 +178,15 @@ def _json_ld(tree: HtmlElement) -> list[dict]:
 
 
 def _parse_timestamp(value: str) -> tuple[datetime | None, bool]:
-    """ISO-8601-ish string -> (naive UTC datetime, has an explicit time and offset)."""
+    """ISO-8601-ish string -> (naive UTC datetime, has an explicit time and offset).
+
+    Placeholder values CMSes emit ("0001-01-01T00:00:00Z") and years outside 1990-2100 are None.
+    """
     value = value.strip()
-    if not re.match(r"\d{4}-\d{2}-\d{2}", value):
+    if not re.match(r"(?:199\d|20\d\d|2100)-\d{2}-\d{2}", value):
         return None, False
-    value = re.sub(r"\s+", "T", value[:10] + value[10:].strip(), count=1) if len(value) > 10 else value
+    day, _, clock = value.partition(value[10:11]) if value[10:11] in ("T", "t", " ") else (value[:10], "", "")
+    value = f"{day}T{clock.strip()}" if clock.strip() else day
     value = re.sub(r"(\.\d{1,6})\d*", r"\1", value)  # more than microseconds
     try:
         parsed = datetime.fromisoformat(value)
@@ -190,6 +195,7 @@ def _parse_timestamp(value: str) -> tuple[datetime | None, bool]:
             parsed = datetime.fromisoformat(value[:10])
         except ValueError:
             return None, False
+    parsed = parsed.replace(microsecond=0)
     if parsed.tzinfo is None:
         return parsed, False
     return parsed.astimezone(timezone.utc).replace(tzinfo=None), True
@@ -260,6 +266,27 @@ def _page_language(tree: HtmlElement, metas: dict[str, str], ld: list[dict]) -> 
     return ""
 
 
+_TITLE_SEPARATOR = re.compile(r"\s+[|–—:-]\s+|\s+::\s+")
+
+
+def _clean_title(title: str, site_name: str, url: str) -> str:
+    """The headline without a trailing or leading " | Site Name" (og:site_name or the host)."""
+    title = " ".join(title.split())
+    host = (urlsplit(url).hostname or "").lower().removeprefix("www.")
+    labels = {label for label in host.split(".") if len(label) > 3}  # "morebikes" of morebikes.co.uk
+    names = {_alnum(name) for name in (site_name, host, *labels)} - {""}
+    parts = _TITLE_SEPARATOR.split(title)
+    if len(parts) > 1 and _alnum(parts[-1]) in names:
+        return title[: title.rfind(parts[-1])].rstrip(" |–—:-")
+    if len(parts) > 1 and _alnum(parts[0]) in names and len(" ".join(parts[1:]).split()) >= 3:
+        return title[len(parts[0]) :].lstrip(" |–—:-")
+    return title
+
+
+def _alnum(text: str) -> str:
+    return re.sub(r"\W+", "", text.casefold())
+
+
 def _declared_canonical(tree: HtmlElement, metas: dict[str, str]) -> str:
     """href of <link rel=canonical>, else og:url."""
     for link in tree.iterfind(".//link[@rel]"):
@@ -278,50 +305,56 @@ def _words(text: str) -> int:
     return len(_WORD.findall(text))
 
 
-# Generic news boilerplate lines trafilatura lets through. Each is anchored and short-capped so a
-# real paragraph that merely mentions cookies or newsletters survives.
+# Generic news boilerplate lines trafilatura lets through. Each is anchored or needs a phrase
+# only furniture uses, and _is_boilerplate only tries lines of at most 40 words, so a real
+# paragraph that merely mentions cookies, newsletters or sharing survives.
 _BOILERPLATE = [
     re.compile(p, re.I)
     for p in (
-        # captions and credits
+        # captions and credits ("... in Janzour. Image Credit: AFP"; a sentence would end in ".")
         r"^(?:image|photo|picture|pic|photograph|video|graphic)s?\s*(?:credits?|courtesy)?\s*[:：|]",
         r"(?:\b(?:image|photo|picture|photograph)s?\s*(?:credits?|by|courtesy)?|\bcredits?)\s*[:：]\s*[^.!?]{1,80}\)?\s*$",
         r"\((?:AP |AFP |Reuters )?(?:photo|image|picture)s?(?:\s+by|:|/)[^)]{1,80}\)\s*$",
-        # bylines and datelines of the page furniture
-        r"^(?:by|written by|words by|posted by|published by)\s+[\w .,'’&-]{2,80}$",
-        r"^(?:published|posted|updated|last updated|first published)\s*(?:on|at)?\s*[:：]?\s*[\w ,.:/+-]{4,60}$",
+        # page furniture datelines: "Updated at 1:23 p.m.", "Published: April 05, 2019 12:00"
+        r"^(?:published|posted|updated|last updated|first published)\s*(?:on|at)?\s*[:：]?\s*(?=[^\d]{0,20}\d)[\w ,.:/+-]{4,60}$",
         # share / social
         r"^(?:share|tweet|email|print|pin|save)(?: (?:this|the) (?:article|story|page|post))?\s*[:!]?$",
         r"^(?:share|click to share) (?:this|on|via)\b.{0,60}$",
         r"^like this (?:story|article)\?.{0,60}$",
         r"^follow (?:us|@?\w+) on\b.{0,200}$",
-        r"\bfollow us on (?:twitter|facebook|instagram|linkedin)\b",
         r"^follow\b.{0,100}\bon (?:facebook|twitter|instagram|linkedin)\b",
-        # agency credits: names of staff, not of people in the story
-        r"^\(?(?:additional |further )?(?:reporting|writing|editing|compiled|research|produced) by\b",
+        r"\bfollow us on (?:twitter|facebook|instagram|linkedin)\b",
+        r"^(?:order )?reprints?(?: (?:&|and) permissions)?$|^print (?:this )?(?:article|story|page)$",
+        r"\bclick here\b",
+        # agency credits: staff names, not people in the story ("Reporting by X; Editing by Y")
+        r"^\(?(?:additional |further )?(?:reporting|writing|editing|compiled|produced) by\b.{0,300}(?:;|\bediting by\b|\)$)",
         r"^.{0,120}\bcontributed (?:to )?(?:this|the) (?:report|story|article)\W*$",
         r"^(?:write to|email|e-mail|contact) [\w .'’-]{2,60} at \S+@\S+",
-        r"\bclick here\b",
-        r"^(?:order )?reprints?(?: (?:&|and) permissions)?$|^print (?:this )?(?:article|story|page)$",
         # related / read more
         r"^see more\s*:\s*\S.{0,160}$",
         r"^(?:read more|read also|also read|see also|don'?t miss|more on this (?:story|topic)|you may also like|you might also like)\b.{0,160}$",
         r"^(?:related|recommended|more from|most read|most popular|trending|popular)(?: (?:stories|articles|content|"
         r"coverage|links|news|posts|reading|topics|videos))?\s*(?:[:|»›>-].{0,160})?$",
         r"^also on [\w.-]+\.[a-z]{2,}\b.{0,160}$",
-        # newsletters, comments, cookies, tags, copyright
-        r"^.{0,120}\b(?:sign up|subscribe)\b.{0,80}\bnewsletters?\b.{0,80}$",
-        r"^.{0,80}\bnewsletters?\b.{0,60}\b(?:inbox|sign up|subscribe)\b.{0,60}$",
+        # newsletters, comments, cookie banners
+        r"\b(?:sign up|subscribe|register) (?:now |today |here )?(?:for|to) (?:our|the|this|my)\b.{0,40}\bnewsletters?\b",
+        r"^(?:sign up|subscribe|get|receive|join)\b.{0,80}\bnewsletters?\b",
+        r"\b(?:newsletters?|sign up|subscribe)\b.{0,80}\binbox\b",
         r"^[\w'’ &-]{0,40}\bnewsletters?$",
-        r"^.{0,100}\bwe use cookies\b.{0,200}$",
-        r"^.{0,100}\bcookies?\b.{0,80}\b(?:consent|policy|accept|settings)\b.{0,100}$",
+        r"\b(?:we|this (?:web)?site|our (?:web)?site) uses? cookies\b|\bby continuing to (?:browse|use|visit)\b",
+        r"\b(?:accept|manage|reject) (?:all )?cookies\b|\bour cookie (?:policy|notice|settings)\b",
         r"^(?:leave a (?:comment|reply)|post a comment|join the (?:discussion|conversation)|tell us what you think|\d*\s*comments?)\W*$",
+        # tags, shortcodes, copyright, ad labels
         r"^tags?\s*:.{0,300}$",
         r"^\[(\w+)\b[^\]]*\].*\[/\1\]$",  # an unrendered CMS shortcode
-        r"^(?:©|\(c\)|copyright\b).{0,200}$",
+        r"^(?:©|\(c\)|copyright\s*(?:©|\(c\))?\s*\d{4})|\ball rights reserved\b",
         r"\bpersonal,? non-?commercial use\b",
         r"^(?:advertisement|sponsored|story continues below|continue reading below)\W*$",
     )
+] + [
+    # a byline: "By Reuters", "By Jane Doe and John Roe, Staff Writers" (capitalised names only,
+    # so "By Friday, the rebels had retreated." stays)
+    re.compile(r"^(?:[Bb]y|BY|Written by|Words by|Posted by)\s+(?:(?:[A-Z][\w'’.-]*|and|&|of|the)[\s,|]*){1,10}$"),
 ]
 _MAX_BOILERPLATE_WORDS = 40
 _LIST_MARKER = re.compile(r"^(?:[-*•·]|\d{1,2}[.)])\s+")
@@ -450,7 +483,11 @@ _HOVER_PANEL = re.compile(r"(?:^|[\s_-])(?:tooltip|popover|hover-?card)s?(?:$|[\
 def _prune_hover_panels(tree: HtmlElement) -> None:
     """Drop tooltip/popover/hover-card panels: hidden until hovered, flattened into the sentence
     they decorate by text extraction ("Rep. Ilhan OmarIlhan OmarLatest stories…")."""
-    for element in tree.xpath("//*[@class]"):
+    candidates = tree.xpath(
+        "//*[contains(@class, 'ooltip') or contains(@class, 'opover') or contains(@class, 'over-card')"
+        " or contains(@class, 'overcard') or contains(@class, 'ollover')]"
+    )
+    for element in candidates:
         if _HOVER_PANEL.search(element.get("class", "")) and element.getparent() is not None:
             element.drop_tree()
 
@@ -474,7 +511,7 @@ def _prune_alt_captions(tree: HtmlElement) -> None:
         if scope is None:
             continue
         for element in scope.iter("span", "p", "div", "em", "small", "figcaption", "i"):
-            if element is not scope and _token_key(element.text_content()) == alt:
+            if element is not scope and len(element) <= 3 and _token_key(element.text_content()) == alt:
                 element.drop_tree()
                 break
 
@@ -592,15 +629,22 @@ def extract_article(html: bytes | str, url: str, entry: FeedEntry | None = None)
     head = text[:4096].lstrip("\ufeff \t\r\n")
     if head[:1] in ("{", "[") or _FEED_MARKER.match(head) or not _HTML_MARKER.search(text[:65536]):
         return Skipped(url, "not_html", "no html markup")
+    # a bare fragment ("<div>…</div>") is rejected by trafilatura's is-it-HTML check: wrap it
     tree = trafilatura.load_html(text)
+    if tree is None:
+        tree = trafilatura.load_html(f"<html><body>{text}</body></html>")
     if tree is None:
         return Skipped(url, "not_html", "unparseable")
 
+    # metadata first: the body extraction prunes the tree in place
     metas, ld = _meta_values(tree), _json_ld(tree)
     meta_doc = trafilatura.extract_metadata(tree, url or None, date_config=dict(_DATE_PARAMS))
+    page_dt, precise = _page_date(tree, metas, ld)
+    language = _page_language(tree, metas, ld)
+    canonical = pick_canonical(_declared_canonical(tree, metas), url)
     titles = [meta_doc.title or ""] + [" ".join(h.text_content().split()) for h in tree.iter("h1")]
     page_body = _page_body(tree, url, titles)
-    feed_text = (entry.content or entry.summary) if entry else ""
+    feed_text = max(entry.content, entry.summary, key=len) if entry else ""
     feed_text = _tidy(feed_text)
     body, source = _tidy(page_body), "page"
     if feed_text and _words(body) < max(_MIN_WORDS, _FEED_RATIO * _words(feed_text)):
@@ -608,16 +652,15 @@ def extract_article(html: bytes | str, url: str, entry: FeedEntry | None = None)
     if _words(body) < _MIN_WORDS:
         return Skipped(url, "empty_body", f"{_words(body)} words")
 
-    page_dt, precise = _page_date(tree, metas, ld)
     published, date_source = _pick_date(page_dt, precise, entry.published_at if entry else None, url)
     return Article(
         url=url,
-        canonical_url=pick_canonical(_declared_canonical(tree, metas), url),
-        title=(meta_doc.title or (entry.title if entry else "") or "").strip(),
+        canonical_url=canonical,
+        title=_clean_title(meta_doc.title or (entry.title if entry else "") or "", meta_doc.sitename or "", url),
         author=(meta_doc.author or (entry.author if entry else "") or "").strip(),
         published_at=published,
         date_source=date_source,
-        language=_page_language(tree, metas, ld),
+        language=language,
         body=body,
         body_source=source,
         body_hash=body_hash(body),
