@@ -307,3 +307,16 @@ def test_bare_fragment_is_still_html():
     html = f"<div>{FILLER}{FILLER}</div>"
     result = extract_article(html, "https://example.org/a")
     assert isinstance(result, Article) and result.body.startswith("The talks in Tripoli")
+
+
+def test_loose_text_split_by_line_breaks_keeps_its_lead_paragraph():
+    lead = "Apple plans to release a new notebook with a scissor switch keyboard in the first half of 2020, sources said."
+    rest = "The report claims the display size will remain the same as on the current model, officials said. " * 2
+    html = _page(
+        f'<div class="article"><h1>Notebook</h1><div class="content">{lead}<br> <br>'
+        f'<img src="k.jpg" alt="The new keyboard seen from above"><center><em>The new keyboard seen from above</em></center>'
+        f"<br>{rest}<br><br>{rest}</div></div>"
+    )
+    body = extract_article(html, "https://example.org/a").body.split("\n\n")
+    assert body[0] == lead
+    assert "The new keyboard seen from above" not in body

@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 
 import trafilatura
 from htmldate import find_date
+from lxml.etree import XPath
 from lxml.html import HtmlElement
 from trafilatura.utils import handle_compressed_file
 
@@ -140,6 +141,7 @@ _LANG_3 = {
     "por": "pt", "rus": "ru", "ara": "ar", "zho": "zh", "chi": "zh", "jpn": "ja", "kor": "ko",
     "nld": "nl", "dut": "nl", "pol": "pl", "tur": "tr", "ukr": "uk", "swe": "sv", "ind": "id",
 }
+_PUBLISHED_TIME = XPath('//time[@itemprop="datePublished" or @pubdate]')
 _URL_DATE = re.compile(r"/((?:19|20)\d{2})[/-](0?[1-9]|1[0-2])[/-](0?[1-9]|[12]\d|3[01])(?=[/_.-]|$)")
 
 
@@ -205,7 +207,7 @@ def _page_date(tree: HtmlElement, metas: dict[str, str], ld: list[dict]) -> tupl
     """Publication date from the page markup: (naive UTC datetime, precise to the minute?)."""
     candidates = [metas[key] for key in _PUBLISHED_META if key in metas]
     candidates += [str(obj["datePublished"]) for obj in ld if obj.get("datePublished")]
-    candidates += [t.get("datetime", "") for t in tree.xpath('.//time[@itemprop="datePublished" or @pubdate]')]
+    candidates += [t.get("datetime", "") for t in _PUBLISHED_TIME(tree)]
     date_only = None
     for value in candidates:
         parsed, precise = _parse_timestamp(value)
@@ -390,7 +392,82 @@ def _clean_lines(text: str) -> list[str]:
     return kept
 
 
+# Page-level pruning before trafilatura runs: generic layouts it gets wrong. XPaths compiled once.
+_BODY_CANDIDATES = XPath(
+    "//*[self::div or self::section or self::article][@itemprop='articleBody' or contains(@class, 'ody')"
+    " or contains(@class, 'ontent') or contains(@class, 'rticleBody')]"
+)
+_LISTS = XPath("//ul|//ol")
+_EMBEDDED_POSTS = XPath(
+    "//blockquote[contains(@class, 'twitter-tweet') or contains(@class, 'instagram-media') or contains(@class, 'tiktok-embed')]"
+)
+_HOVER_CANDIDATES = XPath(
+    "//*[@class][contains(@class, 'ooltip') or contains(@class, 'opover') or contains(@class, 'over-card')"
+    " or contains(@class, 'overcard') or contains(@class, 'ollover')]"
+)
+_LINKED_HEADINGS = XPath("//*[self::h2 or self::h3 or self::h4 or self::h5 or self::h6][ancestor::a]")
+_IMAGES_WITH_ALT = XPath("//img[@alt]")
+_PARAGRAPH_TEXT = XPath(".//p//text()")
+
 _BODY_CLASS = re.compile(r"article[-_]{0,2}body|story[-_]?body|articleBody|(?:entry|post|article|story)[-_]{1,2}content", re.I)
+_RELATED_HEADING = re.compile(
+    r"^(?:more|related|recommended|read (?:more|next|also)|also read|see also|further reading|you (?:may|might) also like|"
+    r"most (?:read|popular|viewed|shared)|trending|popular|top stories|latest(?: news| stories)?|editor'?s picks)\b.{0,50}$",
+    re.I,
+)
+_HOVER_PANEL = re.compile(r"(?:^|[\s_-])(?:tooltip|popover|hover-?card)s?(?:$|[\s_-])|rollover\S*-(?:block|card|box|panel|content)\b", re.I)
+
+
+def _prepare_tree(tree: HtmlElement) -> None:
+    """Fix, in place, the generic page layouts trafilatura gets wrong."""
+    _paragraphs_from_breaks(tree)
+    _join_split_body(tree)
+    _prune_link_lists(tree)
+    _unwrap_embedded_posts(tree)
+    for element in _HOVER_CANDIDATES(tree):
+        # tooltip/popover/hover-card panels: hidden until hovered, flattened by text extraction
+        # into the sentence they decorate ("Rep. Ilhan OmarIlhan OmarLatest stories…")
+        if _HOVER_PANEL.search(element.get("class", "")) and element.getparent() is not None:
+            element.drop_tree()
+    for heading in _LINKED_HEADINGS(tree):
+        heading.drop_tree()  # a heading inside a link: the headline of a teaser card
+    _prune_alt_captions(tree)
+
+
+_INLINE = frozenset({"a", "abbr", "b", "bdi", "cite", "code", "em", "font", "i", "img", "mark", "q", "s", "small", "span", "strong", "sub", "sup", "time", "u"})
+_TEXT_FRAMES = XPath("//div[br][normalize-space(text())]")
+
+
+def _paragraphs_from_breaks(tree: HtmlElement) -> None:
+    """Turn a div of loose text separated by <br> into <p> paragraphs (readability's br-to-p).
+
+    trafilatura drops the frame's text before its first child: the lead paragraph of such pages.
+    """
+    for frame in _TEXT_FRAMES(tree):
+        loose = (frame.text or "") + "".join(child.tail or "" for child in frame)
+        if len(loose.strip()) < 100:
+            continue
+        children = list(frame)
+        paragraph = frame.makeelement("p")
+        paragraph.text, frame.text = frame.text, None
+        blocks = []
+        for child in children:
+            frame.remove(child)
+            if child.tag == "br" or child.tag not in _INLINE:
+                blocks.append(paragraph)
+                if child.tag != "br":
+                    tail, child.tail = child.tail, None
+                    blocks.append(child)
+                else:
+                    tail = child.tail
+                paragraph = frame.makeelement("p")
+                paragraph.text = tail
+            else:
+                paragraph.append(child)
+        blocks.append(paragraph)
+        for block in blocks:
+            if block.tag != "p" or len(block) or (block.text or "").strip():
+                frame.append(block)
 
 
 def _join_split_body(tree: HtmlElement) -> None:
@@ -402,7 +479,7 @@ def _join_split_body(tree: HtmlElement) -> None:
     An infinite-scroll page appending the next story wraps it in its own <article>.
     """
     groups: dict[tuple, list[HtmlElement]] = {}
-    for element in tree.iter("div", "section", "article"):
+    for element in _BODY_CANDIDATES(tree):
         cls = element.get("class", "")
         if (cls and _BODY_CLASS.search(cls)) or element.get("itemprop") == "articleBody":
             groups.setdefault((element.tag, cls, element.get("itemprop")), []).append(element)
@@ -411,7 +488,7 @@ def _join_split_body(tree: HtmlElement) -> None:
             continue
         chosen = set(members)
         top = [m for m in members if not any(a in chosen for a in m.iterancestors())]
-        top = [m for m in top if len("".join(m.xpath(".//p//text()"))) >= 200]
+        top = [m for m in top if len("".join(_PARAGRAPH_TEXT(m))) >= 200]
         if len(top) < 2 or len({_story_scope(m) for m in top}) > 1:
             continue
         for other in top[1:]:
@@ -419,40 +496,37 @@ def _join_split_body(tree: HtmlElement) -> None:
             other.drop_tree()
 
 
-_RELATED_HEADING = re.compile(
-    r"^(?:more|related|recommended|read (?:more|next|also)|also read|see also|further reading|you (?:may|might) also like|"
-    r"most (?:read|popular|viewed|shared)|trending|popular|top stories|latest(?: news| stories)?|editor'?s picks)\b.{0,50}$",
-    re.I,
-)
+def _story_scope(element: HtmlElement) -> HtmlElement | None:
+    """Nearest <article> ancestor, else the grandparent."""
+    for ancestor in element.iterancestors("article"):
+        return ancestor
+    parent = element.getparent()
+    return parent.getparent() if parent is not None else None
 
 
-def _prune_related_lists(tree: HtmlElement) -> None:
-    """Drop a "More stories"/"Related" heading and the list of links right after it."""
-    for listing in tree.xpath("//ul|//ol"):
+def _prune_link_lists(tree: HtmlElement) -> None:
+    """Drop lists of links to other stories.
+
+    Either a "More stories"/"Related" heading right before a link-heavy list (heading dropped
+    too), or a list whose every item is wholly a link of at least four words (a headline).
+    """
+    for listing in _LISTS(tree):
+        if listing.getparent() is None:
+            continue
+        items = listing.findall("li")
+        texts = [" ".join(li.text_content().split()) for li in items]
+        linked = [" ".join(" ".join(a.text_content() for a in li.iter("a")).split()) for li in items]
+        if len(items) >= 2 and all(t and link == t and len(t.split()) >= 4 for t, link in zip(texts, linked)):
+            listing.drop_tree()
+            continue
         heading = listing.getprevious()
         if heading is None or heading.tag not in ("h2", "h3", "h4", "h5", "h6", "div", "p", "span", "strong"):
             continue
         title = " ".join(heading.text_content().split())
-        text = " ".join(listing.text_content().split())
-        linked = sum(len(" ".join(a.text_content().split())) for a in listing.iter("a"))
-        if title and _RELATED_HEADING.match(title) and text and linked >= 0.4 * len(text):
+        size = sum(map(len, texts))
+        if title and _RELATED_HEADING.match(title) and size and sum(map(len, linked)) >= 0.4 * size:
             heading.drop_tree()
             listing.drop_tree()
-
-
-def _prune_link_lists(tree: HtmlElement) -> None:
-    """Drop lists made only of links to headlines: related-story lists without a heading."""
-    for listing in tree.xpath("//ul|//ol"):
-        items = listing.findall("li")
-        if len(items) < 2:
-            continue
-        texts = [" ".join(li.text_content().split()) for li in items]
-        linked = [" ".join(" ".join(a.text_content() for a in li.iter("a")).split()) for li in items]
-        if all(t and l == t and len(t.split()) >= 4 for t, l in zip(texts, linked)):
-            listing.drop_tree()
-
-
-_EMBEDDED_POST = "//blockquote[contains(@class, 'twitter-tweet') or contains(@class, 'instagram-media') or contains(@class, 'tiktok-embed')]"
 
 
 def _unwrap_embedded_posts(tree: HtmlElement) -> None:
@@ -460,7 +534,7 @@ def _unwrap_embedded_posts(tree: HtmlElement) -> None:
 
     Their wrappers carry "embed"/"social"/"widget" classes that trafilatura discards wholesale.
     """
-    for quote in tree.xpath(_EMBEDDED_POST):
+    for quote in _EMBEDDED_POSTS(tree):
         text = " ".join(quote.text_content().split())
         if not text:
             continue
@@ -477,30 +551,9 @@ def _unwrap_embedded_posts(tree: HtmlElement) -> None:
             quote.tail = tail
 
 
-_HOVER_PANEL = re.compile(r"(?:^|[\s_-])(?:tooltip|popover|hover-?card)s?(?:$|[\s_-])|rollover\S*-(?:block|card|box|panel|content)\b", re.I)
-
-
-def _prune_hover_panels(tree: HtmlElement) -> None:
-    """Drop tooltip/popover/hover-card panels: hidden until hovered, flattened into the sentence
-    they decorate by text extraction ("Rep. Ilhan OmarIlhan OmarLatest stories…")."""
-    candidates = tree.xpath(
-        "//*[contains(@class, 'ooltip') or contains(@class, 'opover') or contains(@class, 'over-card')"
-        " or contains(@class, 'overcard') or contains(@class, 'ollover')]"
-    )
-    for element in candidates:
-        if _HOVER_PANEL.search(element.get("class", "")) and element.getparent() is not None:
-            element.drop_tree()
-
-
-def _prune_linked_headings(tree: HtmlElement) -> None:
-    """Drop headings inside a link: the headline of a teaser card for another story."""
-    for heading in tree.xpath("//a//h2|//a//h3|//a//h4|//a//h5|//a//h6"):
-        heading.drop_tree()
-
-
 def _prune_alt_captions(tree: HtmlElement) -> None:
     """Drop captions that repeat their image's alt text next to the image."""
-    for image in tree.xpath("//img[@alt]"):
+    for image in _IMAGES_WITH_ALT(tree):
         alt = _token_key(image.get("alt", ""))
         if len(alt.split()) < 3:
             continue
@@ -516,14 +569,6 @@ def _prune_alt_captions(tree: HtmlElement) -> None:
                 break
 
 
-def _story_scope(element: HtmlElement) -> HtmlElement | None:
-    """Nearest <article> ancestor, else the grandparent."""
-    for ancestor in element.iterancestors("article"):
-        return ancestor
-    parent = element.getparent()
-    return parent.getparent() if parent is not None else None
-
-
 def _extract_text(tree: HtmlElement, url: str, **options: bool) -> str:
     """Main text of the page via trafilatura, "" when it finds nothing."""
     document = trafilatura.bare_extraction(
@@ -534,13 +579,7 @@ def _extract_text(tree: HtmlElement, url: str, **options: bool) -> str:
 
 def _page_body(tree: HtmlElement, url: str, titles: list[str]) -> str:
     """The cleaned article body of a parsed page, "" when none."""
-    _join_split_body(tree)
-    _prune_related_lists(tree)
-    _prune_link_lists(tree)
-    _unwrap_embedded_posts(tree)
-    _prune_hover_panels(tree)
-    _prune_linked_headings(tree)
-    _prune_alt_captions(tree)
+    _prepare_tree(tree)
     lines = _clean_lines(_extract_text(tree, url, favor_precision=True))
     if _words(" ".join(lines)) < 100:
         # precision mode sometimes keeps only a teaser or a boilerplate box: try the balanced run
