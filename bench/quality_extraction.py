@@ -37,6 +37,7 @@ Tuning log (F1 / P / R on the 181 pages, one change at a time; "dropped" = measu
     (also headings that merely contain a link: 0.9808, dropped)
   + agency credit lines ("Reporting by ...; Editing by ..."), alt-text captions 0.9816 / 0.9792 / 0.9840
   + tighter line rules (imperative newsletter/cookie phrases, capitalised bylines) 0.9817 / 0.9794 / 0.9840
+  + a div of loose text split by <br> becomes <p>s (its lead paragraph was lost) 0.9823 / 0.9795 / 0.9850
   prune_xpath on class tokens before extraction, each alone: promo 0.9797, subscri/recommend/
     caption/signup/related 0.9795 (no change), read-more 0.9684, advert|sponsor 0.9629 -- dropped:
     those classes also wrap real article bodies.

@@ -90,7 +90,7 @@ def test_seed_metadata(seed_article):
     assert seed_article.body_hash == body_hash(seed_article.body) != ""
 
 
-def test_seed_page_date_with_time_beats_feed_date(seed_text):
+def test_seed_page_date_with_time_beats_feed_date():
     entry = _entry(SEED_URL, published_at=datetime(2019, 4, 5, 9, 30))
     result = extract_article((PAGES / "seed_article.html").read_bytes(), SEED_URL, entry)
     assert (result.published_at, result.date_source) == (datetime(2019, 4, 5, 8, 0), "page")
@@ -115,18 +115,35 @@ def test_feed_fallback_when_page_has_almost_no_text(seed_text):
 
 def test_no_page_date_and_no_feed_date_falls_back_to_url():
     url = "https://news.example.org/world/2019/04/05/libya-talks/"
-    html = _page("<article>" + "<p>" + "The talks in Tripoli went on late into the night. " * 8 + "</p>" * 1 + "</article>")
+    html = _page("<article><p>" + "The talks in Tripoli went on late into the night. " * 8 + "</p></article>")
     result = extract_article(html, url)
     assert (result.published_at, result.date_source) == (datetime(2019, 4, 5), "url")
 
 
-def test_feed_timestamp_beats_date_only_page_value():
+@pytest.mark.parametrize(
+    ("feed_date", "expected", "source"),
+    [
+        (datetime(2019, 4, 5, 21, 15), datetime(2019, 4, 5, 21, 15), "feed"),  # agrees: adds the time
+        (datetime(2019, 4, 9, 10, 0), datetime(2019, 4, 5), "page"),  # disagrees: the page's own date
+    ],
+)
+def test_feed_timestamp_against_date_only_page_value(feed_date, expected, source):
     url = "https://news.example.org/world/libya-talks"
     head = '<meta name="date" content="2019-04-05">'
     html = _page("<article><p>" + "The talks in Tripoli went on late into the night. " * 8 + "</p></article>", head)
-    entry = _entry(url, published_at=datetime(2019, 4, 5, 21, 15))
-    result = extract_article(html, url, entry)
-    assert (result.published_at, result.date_source) == (datetime(2019, 4, 5, 21, 15), "feed")
+    result = extract_article(html, url, _entry(url, published_at=feed_date))
+    assert (result.published_at, result.date_source) == (expected, source)
+
+
+def test_feed_fallback_when_page_body_is_a_teaser(seed_text):
+    url = "https://news.example.org/libya-guterres"
+    teaser = "<p>Tripoli: UN Secretary-General Antonio Guterres was flying to eastern Libya on Friday to meet commander Khalifa Haftar, whose forces are advancing on the capital.</p>"
+    html = _page(f"<article><h1>Guterres flies to Libya</h1>{teaser}<p>Subscribe to read the full story.</p></article>")
+    result = extract_article(html, url, _entry(url, content=seed_text))
+    assert result.body_source == "feed"
+    assert len(result.body.split("\n\n")) == len([p for p in seed_text.split("\n\n") if p.strip()])
+    page_only = extract_article(html, url, _entry(url, summary="Guterres flies to Libya to meet Haftar."))
+    assert page_only.body_source == "page"  # a short feed summary never replaces the page
 
 
 @pytest.mark.parametrize(

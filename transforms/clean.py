@@ -14,7 +14,6 @@ from __future__ import annotations
 import codecs
 import hashlib
 import json
-import logging
 import re
 import unicodedata
 from datetime import date, datetime, timedelta, timezone
@@ -30,10 +29,6 @@ from transforms.records import Article, FeedEntry, Skipped
 from transforms.urls import pick_canonical
 
 EXTRACTOR_VERSION = "trafilatura-2.3.1+nd1"
-
-# trafilatura logs every page it gives up on at WARNING/ERROR: expected input, not our error
-for _name in ("trafilatura", "htmldate"):
-    logging.getLogger(_name).setLevel(logging.CRITICAL)
 
 # fixed date bounds so htmldate never reads the clock; future dates are the caller's call
 _DATE_PARAMS = {"original_date": True, "extensive_search": False, "max_date": "2100-12-31"}
@@ -95,7 +90,7 @@ def decode_html(raw: bytes) -> str:
         return raw.decode("utf-8")
     except UnicodeDecodeError:
         pass
-    declared = _DECLARED_CHARSET.search(raw[:4096])
+    declared = _DECLARED_CHARSET.search(raw[:16384])
     if declared:
         label = (declared.group(1) or declared.group(2)).decode("ascii", "ignore").lower()
         label = _CHARSET_ALIASES.get(label, label)
@@ -607,9 +602,10 @@ _TYPOGRAPHY = str.maketrans({"‘": "'", "’": "'", "‚": "'", "‛": "'", "�
 
 
 def _tidy(text: str) -> str:
-    """NFC, one space between words, one blank line between paragraphs: the stored body form."""
+    """NFC, one space between words, one blank line between paragraphs (a line of the input is a
+    paragraph): the stored body form."""
     text = unicodedata.normalize("NFC", text or "").replace("\u00ad", "").replace("\u200b", "")
-    paragraphs = (" ".join(p.split()) for p in re.split(r"\n\s*\n", text.replace("\r", "\n")))
+    paragraphs = (" ".join(p.split()) for p in text.replace("\r", "\n").split("\n"))
     return "\n\n".join(p for p in paragraphs if p)
 
 
