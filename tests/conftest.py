@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 from pathlib import Path
 
 import pytest
+
+# Prefect's home for the test session: not the repository's data directory.
+os.environ.setdefault("PREFECT_HOME", tempfile.mkdtemp(prefix="newsduck-prefect-"))
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
