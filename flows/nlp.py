@@ -59,25 +59,50 @@ def mark_paragraph_starts(doc: Doc) -> Doc:
 
 
 _DATELINE_MARKS = {":", "-", "\u2013", "\u2014"}
+_MONTH_WORDS = {"jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "sept", "oct", "nov",
+                "dec", "january", "february", "march", "april", "june", "july", "august",
+                "september", "october", "november", "december"}
 
 
 def _dateline_end(doc: Doc, start: int) -> int | None:
-    """Index of the first token after a dateline at `start`, or None if there is none."""
-    i = start
-    while i < len(doc) and i - start < 4 and (doc[i].is_title or doc[i].is_upper) and doc[i].is_alpha:
-        i += 1
+    """Index of the first token after a wire dateline at `start`, or None if there is none.
+
+    Recognised: "Tripoli: ...", "TRIPOLI - ...", "Tripoli (Reuters) - ...", "Bamako, Jan 10 - ...",
+    "Cucuta, Colombia, Feb 23 - ..." (a place of up to four capitalised words, optionally a
+    second place and a date, optionally an agency in brackets, then a colon or a dash).
+    """
+    n = len(doc)
+
+    def words(i: int) -> int:
+        j = i
+        while j < n and j - i < 4 and doc[j].is_alpha and (doc[j].is_title or doc[j].is_upper) \
+                and doc[j].lower_.rstrip(".") not in _MONTH_WORDS:
+            j += 1
+        return j
+
+    i = words(start)
     if i == start:
         return None
-    agency = i + 2 < len(doc) and doc[i].text == "(" and doc[i + 2].text == ")"
-    if agency:
-        i += 3  # "(Reuters)"
-    if i + 1 >= len(doc) or doc[i + 1].is_space or doc[i].text not in _DATELINE_MARKS:
+    place_upper = all(t.is_upper for t in doc[start:i])
+    dated = agency = False
+    for _ in range(2):  # ", Colombia" and/or ", Feb 23"
+        if i + 1 < n and doc[i].text == ",":
+            j = i + 1
+            if doc[j].lower_.rstrip(".") in _MONTH_WORDS and j + 1 < n and doc[j + 1].like_num:
+                i, dated = j + 2, True
+            elif doc[j].like_num and j + 1 < n and doc[j + 1].lower_.rstrip(".") in _MONTH_WORDS:
+                i, dated = j + 2, True
+            elif (k := words(j)) > j:
+                i = k
+    if i + 2 < n and doc[i].text == "(" and doc[i + 2].text == ")":
+        i, agency = i + 3, True  # "(Reuters)"
+    if i + 1 >= n or doc[i + 1].is_space or doc[i].text not in _DATELINE_MARKS:
         return None
     rest = doc[i + 1:i + 6]
     if len(rest) < 5 or any("\n" in t.text_with_ws for t in rest[:-1]):
         return None  # "Image Credit: AFP" is a caption line, not a dateline
-    # "Tripoli: ..." takes a colon; a dash needs the wire form "TRIPOLI -" or "Tripoli (AFP) -"
-    if doc[i].text == ":" or agency or all(t.is_upper for t in doc[start:i]):
+    # "Tripoli: ..." takes a colon; a dash needs the wire form: upper case, a date or an agency
+    if doc[i].text == ":" or agency or dated or place_upper:
         return i + 1
     return None
 

@@ -36,6 +36,14 @@ def test_paragraphs_and_datelines_start_sentences(nlp):
     assert sents[2].startswith("the UN envoy")
     assert sents[3] == "BAMAKO (Reuters) -"
     assert sents[4].startswith("Mali")
+    doc = nlp("Cucuta, Colombia, Feb 23 - Venezuelan President Nicolas Maduro broke relations.\n"
+              "Goma, 28 Feb - MSF suspended its work in Butembo on Thursday.\n"
+              "Khalifa Haftar - the eastern commander - said his forces would advance.")
+    sents = [s.text.strip() for s in doc.sents if s.text.strip()]
+    assert sents[:4] == ["Cucuta, Colombia, Feb 23 -",
+                         "Venezuelan President Nicolas Maduro broke relations.",
+                         "Goma, 28 Feb -", "MSF suspended its work in Butembo on Thursday."]
+    assert sents[4].startswith("Khalifa Haftar - the eastern commander")
 
 
 def test_seed_article_entities(nlp, seed_text):

@@ -16,13 +16,11 @@ from collections import Counter, defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
-from spacy.tokens import Doc, Span
-from spacy.util import filter_spans
+from spacy.tokens import Doc
 
-from transforms.gazetteer import SPANS_KEY, is_acronym, split_span_id
+from transforms.gazetteer import is_acronym
+from transforms.mentions import RawMention, extract_mentions, sentence_of_tokens, sentence_spans
 from transforms.names import (
-    NAMED_LABELS,
-    PERSON_TITLES,
     coarse_label,
     initials,
     make_entity_id,
@@ -33,223 +31,27 @@ from transforms.names import (
 )
 from transforms.records import DocAnalysis, Entity, Mention
 
-# Head nouns of an appositive or a "the city of X" construction that tell the label of X.
-_EVIDENCE_NOUNS = {
-    "GPE": {"city", "town", "village", "capital", "country", "province", "region", "district",
-            "state", "county", "suburb", "neighbourhood", "neighborhood", "enclave", "oasis",
-            "governorate", "municipality", "island", "port", "nation", "kingdom", "republic"},
-    "FAC": {"checkpoint", "airport", "airbase", "base", "crossing", "bridge", "gate", "camp",
-            "prison", "hospital", "compound", "square", "stadium", "palace", "refinery",
-            "terminal", "harbour", "harbor", "highway", "road"},
-    "PERSON": {"president", "minister", "commander", "leader", "spokesman", "spokeswoman",
-               "spokesperson", "general", "chief", "envoy", "ambassador", "official",
-               "secretary", "speaker", "chairman", "chairwoman", "founder", "politician",
-               "activist", "journalist", "analyst", "king", "prince", "emir", "mayor", "governor",
-               "senator", "lawmaker", "candidate", "officer", "director", "premier", "diplomat",
-               "warlord", "strongman", "head", "man", "woman", "father", "mother", "son",
-               "daughter", "brother", "sister", "wife", "husband", "researcher", "professor",
-               "lawyer", "judge", "negotiator", "mediator", "successor", "predecessor"},
-    "ORG": {"group", "organisation", "organization", "agency", "company", "party", "militia",
-            "movement", "coalition", "alliance", "army", "bank", "ministry", "council",
-            "parliament", "assembly", "firm", "network", "newspaper", "broadcaster", "faction",
-            "union", "body", "court", "institute", "charity", "outlet", "agency"},
-}
-_SPATIAL_PREPS = {"from", "to", "at", "in", "near", "into", "towards", "toward", "outside",
-                  "inside", "around", "through", "across"}
-_LAW_WORDS = {"act", "law", "code", "constitution", "resolution", "treaty", "accord", "agreement",
-              "convention", "charter", "protocol", "amendment", "article", "bill", "directive",
-              "regulation", "declaration", "rule", "statute", "order", "decree", "plan", "pact"}
 _WEIGHT_GAZETTEER, _WEIGHT_EVIDENCE, _WEIGHT_NER = 5, 3, 1
-_DETERMINERS = {"the", "a", "an", "this", "that"}
 
 
-@dataclass(slots=True)
-class _Mention:
-    """A working mention: span, initial label, gazetteer id, evidence label, cluster."""
-
-    start: int  # token offsets
-    end: int
-    text: str
-    label: str
-    canonical: str  # gazetteer canonical name, or ""
-    evidence: str  # label implied by the syntax ("Gharyan, a city" -> GPE), or ""
-    key: str  # normalize_alias(text)
-    kind: str = ""  # gazetteer kind (country, city, demonym, armed, ...)
-    of: str = ""  # gazetteer country of a demonym or city
-
-
-# -- sentences -------------------------------------------------------------------------------
-
-
-def sentence_spans(doc: Doc) -> list[Span]:
-    """The doc's sentences that contain something other than whitespace, in order."""
-    return [s for s in doc.sents if not all(t.is_space for t in s)]
-
-
-def sentence_of_tokens(doc: Doc) -> list[int]:
-    """Index (into sentence_spans) of every token's sentence; whitespace gets the one before."""
-    index = [0] * len(doc)
-    current = -1
-    for sent in doc.sents:
-        if not all(t.is_space for t in sent):
-            current += 1
-        for t in sent:
-            index[t.i] = max(current, 0)
-    return index
-
-
-# -- candidate spans -------------------------------------------------------------------------
-
-
-def _trim(doc: Doc, start: int, end: int, label: str) -> tuple[int, int]:
-    """Drop leading determiners/punctuation, trailing possessives/punctuation, person titles."""
-    while start < end and (doc[start].lower_ in _DETERMINERS or doc[start].is_punct
-                           or doc[start].is_space):
-        start += 1
-    while end > start and (doc[end - 1].tag_ == "POS" or doc[end - 1].is_punct
-                           or doc[end - 1].is_space or doc[end - 1].text in ("'s", "\u2019s")):
-        end -= 1
-    if label == "PERSON":
-        words = [t.lower_ for t in doc[start:end]]
-        changed = True
-        while changed and end - start > 1:
-            changed = False
-            for title in PERSON_TITLES:
-                # titles are matched on token texts; hyphenated ones span three tokens
-                parts = [p for p in title.replace("-", " - ").split()]
-                n = len(parts)
-                if n < len(words) and words[:n] == parts:
-                    start += n
-                    words = words[n:]
-                    changed = True
-                    break
-    return start, end
-
-
-def _split_possessive(span: Span) -> list[tuple[int, int]]:
-    """Split "Haftar's Libyan National Army" into its possessor and the possessed name."""
-    parts, start = [], span.start
-    for t in span[1:-1]:
-        if t.tag_ == "POS" or t.text in ("'s", "\u2019s"):
-            parts.append((start, t.i))
-            start = t.i + 1
-    parts.append((start, span.end))
-    return parts
-
-
-def _candidates(doc: Doc) -> list[tuple[int, int, str, str]]:
-    """(start, end, label, span id) of named-entity spans reconciled with gazetteer matches.
-
-    A gazetteer match covering a statistical entity replaces it (label and id from the gazetteer);
-    a longer statistical entity containing a match is kept ("New York Times" over "New York");
-    crossing spans go to the gazetteer; unmatched gazetteer spans are added (recall).
-    """
-    gaz = filter_spans(doc.spans[SPANS_KEY]) if SPANS_KEY in doc.spans else []
-    gaz_spans = [(g.start, g.end, g.label_, g.id_ or g.text) for g in gaz]  # id: name|kind|of
-    ner: list[tuple[int, int, str]] = []
-    for ent in doc.ents:
-        if ent.label_ not in NAMED_LABELS:
-            continue
-        for start, end in _split_possessive(ent):
-            start, end = _trim(doc, start, end, ent.label_)
-            if start < end:
-                ner.append((start, end, ent.label_))
-    out: list[tuple[int, int, str, str]] = []
-    consumed: set[int] = set()
-    for start, end, label in ner:
-        overlapping = [i for i, g in enumerate(gaz_spans) if g[0] < end and start < g[1]]
-        if not overlapping:
-            out.append((start, end, label, ""))
-        elif all(start <= gaz_spans[i][0] and gaz_spans[i][1] <= end for i in overlapping) and not any(
-            gaz_spans[i][0] == start and gaz_spans[i][1] == end for i in overlapping
-        ):
-            consumed.update(overlapping)
-            out.append((start, end, label, ""))
-    for i, (start, end, label, canonical) in enumerate(gaz_spans):
-        if i not in consumed:
-            out.append((start, end, label, canonical))
-    return sorted(out)
-
-
-def _evidence_label(doc: Doc, start: int, end: int, label: str) -> str:
-    """A label implied by syntax: appositives ("Gharyan, a city"), "the city of X", prepositions."""
-    span = doc[start:end]
-    root = span.root
-    nouns = [c for c in root.children if c.dep_ == "appos" and c.i >= end]
-    if root.dep_ == "appos" and root.head.i < start:
-        nouns.append(root.head)
-    of_head = root.head.head if root.dep_ == "pobj" and root.head.lower_ == "of" else None
-    if of_head is not None and of_head.lemma_.lower() in _EVIDENCE_NOUNS["GPE"]:
-        return "GPE"  # "the city of Gharyan" (but "lawmakers of the House" says nothing)
-    nouns += [c for c in root.children if c.dep_ in ("compound", "amod") and c.i < start
-              and c.pos_ == "NOUN"]  # "the capital Tripoli"
-    for noun in nouns:
-        for evidence, heads in _EVIDENCE_NOUNS.items():
-            if noun.lemma_.lower() in heads and noun.pos_ in ("NOUN", "PROPN"):
-                return evidence
-    if label in ("LAW", "WORK_OF_ART", "PRODUCT") and root.dep_ == "pobj":
-        words = {t.lower_ for t in span}
-        if root.head.lower_ in _SPATIAL_PREPS and not words & _LAW_WORDS:
-            return "FAC"  # "withdrew from the so-called Gate 27"
-    return ""
-
-
-def _mentions(doc: Doc) -> list[_Mention]:
-    """Working mentions for every candidate span that looks like a name."""
-    out = []
-    for start, end, label, gaz_id in _candidates(doc):
-        canonical, kind, of = split_span_id(gaz_id) if gaz_id else ("", "", "")
-        span = doc[start:end]
-        if not any(c.isupper() for c in span.text):
-            continue  # English names are capitalised; lowercase NER output is noise
-        key = normalize_alias(span.text)
-        if not key:
-            continue
-        evidence = "" if canonical else _evidence_label(doc, start, end, label)
-        out.append(_Mention(start, end, span.text, label, canonical, evidence, key, kind, of))
-    return out
-
-
-def _acronym_mentions(doc: Doc, mentions: list[_Mention]) -> tuple[list[_Mention], dict[str, str]]:
-    """Learn "Name (ACR)" pairs; add mentions for acronym tokens the NER missed.
-
-    Returns:
-        The mentions (sorted, with the added ones) and the learned pairs: acronym key -> name key.
-    """
-    learned: dict[str, tuple[str, str]] = {}  # acronym text -> (name key, label)
-    for m in mentions:
-        if m.end - m.start < 2 or m.end + 2 >= len(doc):
-            continue
-        opening, acr, closing = doc[m.end], doc[m.end + 1], doc[m.end + 2]
-        if opening.text == "(" and closing.text == ")" and is_acronym(acr.text):
-            letters = acr.text.replace(".", "")
-            if _abbreviates(letters, m.text):
-                learned[acr.text] = (m.key, m.label)
-    if not learned:
-        return mentions, {}
-    covered = {i for m in mentions for i in range(m.start, m.end)}
-    added = [
-        _Mention(t.i, t.i + 1, t.text, learned[t.text][1], "", "", normalize_alias(t.text))
-        for t in doc
-        if t.text in learned and t.i not in covered
-    ]
-    pairs = {normalize_alias(acr): key for acr, (key, _) in learned.items()}
-    return sorted(mentions + added, key=lambda m: m.start), pairs
-
-
-def _abbreviates(letters: str, name: str) -> bool:
-    """ACR abbreviates name: its initials, or its letters in order among the name's capitals."""
-    if letters == initials(name):
-        return True
-    capitals = [c for c in name if c.isupper()]
-    it = iter(capitals)
-    return bool(capitals) and letters[0] == capitals[0] and all(c in it for c in letters)
+def _shortens(short: str, full: str, family: str) -> bool:
+    """`short` is a shortened form of `full` (both normalised): see _cluster."""
+    st, ft = short.split(), full.split()
+    if len(st) >= len(ft):
+        return False
+    if family == "ORG":
+        return len(st) >= 2 and ft[-len(st):] == st
+    if " of " in f" {full} ":
+        tail = full.split(" of ", 1)[1].split()
+        tail = tail[1:] if tail[:1] == ["the"] else tail
+        return tail == st
+    return False
 
 
 class _Clusters:
     """Union-find over mentions that refuses to join two different gazetteer referents."""
 
-    def __init__(self, mentions: list[_Mention]) -> None:
+    def __init__(self, mentions: list[RawMention]) -> None:
         self.mentions = mentions
         self.parent = list(range(len(mentions)))
         self.canonical = [m.canonical for m in mentions]
@@ -278,7 +80,7 @@ class _Clusters:
         return sorted(by_root.values(), key=lambda g: g[0])
 
 
-def _vote(mentions: list[_Mention]) -> tuple[str, bool]:
+def _vote(mentions: list[RawMention]) -> tuple[str, bool]:
     """A cluster's label by weighted vote, and whether non-NER evidence decided it."""
     votes: Counter[str] = Counter()
     strong = False
@@ -299,7 +101,7 @@ def _vote(mentions: list[_Mention]) -> tuple[str, bool]:
     return fine, strong
 
 
-def _cluster(doc: Doc, mentions: list[_Mention], pairs: dict[str, str]) -> list[list[int]]:
+def _cluster(doc: Doc, mentions: list[RawMention], pairs: dict[str, str]) -> list[list[int]]:
     """Group mentions into referents (see the module docstring for the rules)."""
     clusters = _Clusters(mentions)
     first_by: dict[str, int] = {}
@@ -345,9 +147,10 @@ def _cluster(doc: Doc, mentions: list[_Mention], pairs: dict[str, str]) -> list[
             if any(spelling_variants(x, y) for x in ka for y in kb):
                 clusters.union(ga[0], gb[0])
 
-    # One-word names -> the one multi-word person whose surname they are.
+    # One-word names -> the one multi-word person whose surname (else first name) they are:
+    # "Haftar" -> Khalifa Haftar, "Prince Mohammed" -> Mohammed bin Salman.
     groups = summaries()
-    persons = [(g, {name_tokens(k)[-1] for k in keys if len(k.split()) > 1})
+    persons = [(g, [name_tokens(k) for k in keys if len(k.split()) > 1])
                for g, lbl, _, keys in groups if lbl == "PERSON"
                and any(len(k.split()) > 1 for k in keys)]
     for group, label, strong, keys in groups:
@@ -355,8 +158,28 @@ def _cluster(doc: Doc, mentions: list[_Mention], pairs: dict[str, str]) -> list[
             continue
         if strong and label != "PERSON":
             continue
-        targets = [g for g, surnames in persons if g is not group and any(
-            similar_tokens(k, s, 88.0) for k in keys for s in surnames)]
+        for position in (-1, 0):
+            targets = [g for g, names in persons if g is not group and any(
+                similar_tokens(k, n[position], 88.0) for k in keys for n in names)]
+            roots = {clusters.find(g[0]) for g in targets}
+            if len(roots) == 1:
+                clusters.union(targets[0][0], group[0])
+            if targets:
+                break
+
+    # Shortened names: "Communist Party" -> "Sudanese Communist Party" (a multi-word organisation
+    # name ending another one), "Congo" -> "Democratic Republic of Congo" (the "of" part of a place).
+    groups = summaries()
+    for group, label, _, keys in groups:
+        family = coarse_label(label)
+        if family not in ("ORG", "GPE"):
+            continue
+        targets = []
+        for other, other_label, _, other_keys in groups:
+            if other is group or coarse_label(other_label) != family:
+                continue
+            if any(_shortens(k, o, family) for k in keys for o in other_keys):
+                targets.append(other)
         roots = {clusters.find(g[0]) for g in targets}
         if len(roots) == 1:
             clusters.union(targets[0][0], group[0])
@@ -406,7 +229,7 @@ def resolve_entities(doc: Doc) -> ResolvedEntities:
         One Entity per referent (stable entity_id from coarse label and canonical name) and every
         mention in document order, pointing at its entity.
     """
-    mentions, pairs = _acronym_mentions(doc, _mentions(doc))
+    mentions, pairs = extract_mentions(doc)
     sent_of = sentence_of_tokens(doc)
     entities: list[Entity] = []
     entity_of: dict[int, Entity] = {}

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 SPANS_KEY = "gazetteer"  # doc.spans key the span ruler writes to
+NOT_ENTITY = "NOT_ENTITY"  # label of rows that are not names though the model tags them ("Ebola")
 
 
 @dataclass(frozen=True, slots=True)

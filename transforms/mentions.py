@@ -1,0 +1,330 @@
+"""Name mentions of one parsed article: statistical entities reconciled with the gazetteer,
+trimmed, and given syntactic label evidence (pure). transforms/entities.py groups them.
+
+Spans: a gazetteer match covering a statistical entity replaces it (label and id from the
+gazetteer); a longer statistical entity containing a match is kept ("New York Times"); unmatched
+gazetteer matches are added; a NOT_ENTITY gazetteer match (diseases: "Ebola") removes what it
+covers. Statistical spans are split at possessives ("Haftar's Libyan National Army") and commas
+("Goma, Feb 28"), lose determiners, titles and possessive endings, grow over attached hyphen
+parts ("Moon Jae-in"), and lose government-portfolio words before a title ("Trade Minister").
+Evidence: "Gharyan, a city" / "the city of X" / "Ituri province" / "in Beni" -> GPE, "the Buzi
+and Pungwe rivers" -> LOC, "the assembly president, Aguila Saleh" -> PERSON, "withdrew from the
+so-called Gate 27" (tagged LAW) -> FAC.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from spacy.tokens import Doc, Span, Token
+from spacy.util import filter_spans
+
+from transforms.gazetteer import NOT_ENTITY, SPANS_KEY, is_acronym, split_span_id
+from transforms.names import NAMED_LABELS, PERSON_TITLES, initials, normalize_alias
+
+# Head nouns of an appositive or a "the city of X" construction that tell the label of X.
+EVIDENCE_NOUNS = {
+    "GPE": {"city", "town", "village", "capital", "country", "province", "region", "district",
+            "state", "county", "suburb", "neighbourhood", "neighborhood", "enclave", "oasis",
+            "governorate", "municipality", "island", "port", "nation", "kingdom", "republic",
+            "territory", "prefecture", "commune", "township", "locality", "settlement"},
+    "LOC": {"river", "lake", "mountain", "sea", "desert", "valley", "gulf", "bay", "plain",
+            "forest", "strait", "ocean", "peninsula", "range", "delta", "basin", "plateau"},
+    "FAC": {"checkpoint", "airport", "airbase", "base", "crossing", "bridge", "gate", "camp",
+            "prison", "hospital", "compound", "square", "stadium", "palace", "refinery",
+            "terminal", "harbour", "harbor", "highway", "road"},
+    "PERSON": {"president", "minister", "commander", "leader", "spokesman", "spokeswoman",
+               "spokesperson", "general", "chief", "envoy", "ambassador", "official",
+               "secretary", "speaker", "chairman", "chairwoman", "founder", "politician",
+               "activist", "journalist", "analyst", "king", "prince", "emir", "mayor", "governor",
+               "senator", "lawmaker", "candidate", "officer", "director", "premier", "diplomat",
+               "warlord", "strongman", "head", "man", "woman", "father", "mother", "son",
+               "daughter", "brother", "sister", "wife", "husband", "researcher", "professor",
+               "lawyer", "judge", "negotiator", "mediator", "successor", "predecessor"},
+    "ORG": {"group", "organisation", "organization", "agency", "company", "party", "militia",
+            "movement", "coalition", "alliance", "army", "bank", "ministry", "council",
+            "parliament", "assembly", "firm", "network", "newspaper", "broadcaster", "faction",
+            "union", "body", "court", "institute", "charity", "outlet"},
+}
+# Only place nouns are trusted when the name merely modifies them ("Ituri province"): "the Trump
+# administration" or "the Katwa attack" say nothing.
+_COMPOUND_EVIDENCE = ("GPE", "LOC")
+_SPATIAL_PREPS = {"from", "to", "at", "in", "near", "into", "towards", "toward", "outside",
+                  "inside", "around", "through", "across"}
+_LOCATIVE_PREPS = {"in", "near", "inside", "outside", "throughout", "across"}
+_NEARBY = {"nearby", "neighbouring", "neighboring", "northern", "southern", "eastern", "western",
+           "central", "downtown"}
+_LAW_WORDS = {"act", "law", "code", "constitution", "resolution", "treaty", "accord", "agreement",
+              "convention", "charter", "protocol", "amendment", "article", "bill", "directive",
+              "regulation", "declaration", "rule", "statute", "order", "decree", "plan", "pact"}
+# "Trade Minister Hiroshige Seko", "Secretary of State Mike Pompeo": part of a title, not an ORG
+_PORTFOLIOS = {"trade", "defence", "defense", "foreign", "interior", "finance", "state",
+               "security", "health", "justice", "economy", "energy", "commerce", "agriculture",
+               "education", "information", "home", "national", "homeland", "treasury", "oil",
+               "labour", "labor", "transport", "culture", "environment", "affairs", "public"}
+_TITLE_NOUNS = {"minister", "secretary", "adviser", "advisor", "spokesman", "spokeswoman",
+                "spokesperson", "chief", "envoy", "ambassador", "official", "head", "director",
+                "ministry", "department", "committee"}
+_DETERMINERS = {"the", "a", "an", "this", "that"}
+_MONTHS = {"jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "sept", "oct", "nov",
+           "dec", "january", "february", "march", "april", "june", "july", "august", "september",
+           "october", "november", "december"}
+
+
+@dataclass(slots=True)
+class RawMention:
+    """A name mention before grouping: span, labels, gazetteer id, evidence."""
+
+    start: int  # token offsets
+    end: int
+    text: str
+    label: str  # the statistical (or gazetteer) label
+    canonical: str  # gazetteer canonical name, or ""
+    evidence: str  # label implied by the syntax ("Gharyan, a city" -> GPE), or ""
+    key: str  # normalize_alias(text)
+    kind: str = ""  # gazetteer kind (country, city, demonym, armed, ...)
+    of: str = ""  # gazetteer country of a demonym or city
+    title: str = ""  # the title before a person's name, lowercased ("finance minister")
+
+
+# -- sentences -------------------------------------------------------------------------------
+
+
+def sentence_spans(doc: Doc) -> list[Span]:
+    """The doc's sentences that contain something other than whitespace, in order."""
+    return [s for s in doc.sents if not all(t.is_space for t in s)]
+
+
+def sentence_of_tokens(doc: Doc) -> list[int]:
+    """Index (into sentence_spans) of every token's sentence; whitespace gets the one before."""
+    index = [0] * len(doc)
+    current = -1
+    for sent in doc.sents:
+        if not all(t.is_space for t in sent):
+            current += 1
+        for t in sent:
+            index[t.i] = max(current, 0)
+    return index
+
+
+# -- spans -----------------------------------------------------------------------------------
+
+
+def _title_words(title: str) -> list[str]:
+    return title.replace("-", " - ").split()
+
+
+def _trim(doc: Doc, start: int, end: int, label: str) -> tuple[int, int]:
+    """Drop leading determiners/punctuation, trailing possessives/punctuation, person titles."""
+    while start < end and (doc[start].lower_ in _DETERMINERS or doc[start].is_punct
+                           or doc[start].is_space):
+        start += 1
+    while end > start and (doc[end - 1].tag_ == "POS" or doc[end - 1].is_punct
+                           or doc[end - 1].is_space or doc[end - 1].text in ("'s", "\u2019s")):
+        end -= 1
+    if label == "PERSON":
+        words = [t.lower_ for t in doc[start:end]]
+        changed = True
+        while changed and end - start > 1:
+            changed = False
+            for title in PERSON_TITLES:
+                parts = _title_words(title)
+                if len(parts) < len(words) and words[:len(parts)] == parts:
+                    start += len(parts)
+                    words = words[len(parts):]
+                    changed = True
+                    break
+    # "Trade Minister X", "Secretary of State X": portfolio words before/after a title
+    if label != "PERSON" and start < end:
+        after = doc[end] if end < len(doc) else None
+        before = doc[start - 2:start] if start >= 2 else None
+        portfolio_tail = after is not None and after.lower_ in _TITLE_NOUNS
+        of_title = before is not None and before[1].lower_ == "of" and \
+            before[0].lower_ in _TITLE_NOUNS
+        if portfolio_tail or of_title:
+            while end > start and doc[end - 1].lower_ in _PORTFOLIOS:
+                end -= 1
+    return start, end
+
+
+def _extend_hyphenated(doc: Doc, end: int) -> int:
+    """Grow a span over attached hyphen parts: "Moon Jae" + "-in", "Jaish" + "-e-Mohammad"."""
+    while end + 1 < len(doc) and doc[end].text == "-" and not doc[end - 1].whitespace_ \
+            and not doc[end].whitespace_ and doc[end + 1].is_alpha \
+            and (doc[end + 1].text[0].isupper() or len(doc[end + 1]) <= 2):
+        end += 2  # but not "Tripoli-based", "UN-backed", "NATO-led"
+    return end
+
+
+def _pieces(span: Span) -> list[tuple[int, int]]:
+    """Split at possessives ("Haftar's Libyan National Army") and commas ("Goma, Feb 28")."""
+    parts, start = [], span.start
+    for t in span[1:-1]:
+        if t.tag_ == "POS" or t.text in ("'s", "\u2019s", ","):
+            parts.append((start, t.i))
+            start = t.i + 1
+    parts.append((start, span.end))
+    return parts
+
+
+def _date_like(span: Span) -> bool:
+    """"Feb 28", "28 February": a date the NER folded into a name."""
+    words = [t.lower_.rstrip(".") for t in span]
+    return any(w in _MONTHS for w in words) and any(t.like_num for t in span)
+
+
+def _candidates(doc: Doc) -> list[tuple[int, int, str, str]]:
+    """(start, end, label, gazetteer span id or "") of every name span, sorted."""
+    gaz = filter_spans(doc.spans[SPANS_KEY]) if SPANS_KEY in doc.spans else []
+    gaz_spans = [(g.start, g.end, g.label_, g.id_ or g.text) for g in gaz]  # id: name|kind|of
+    ner: list[tuple[int, int, str]] = []
+    for ent in doc.ents:
+        if ent.label_ not in NAMED_LABELS:
+            continue
+        for start, end in _pieces(ent):
+            start, end = _trim(doc, start, end, ent.label_)
+            if start < end:
+                end = _extend_hyphenated(doc, end)
+                if not _date_like(doc[start:end]):
+                    ner.append((start, end, ent.label_))
+    out: list[tuple[int, int, str, str]] = []
+    consumed: set[int] = set()
+    for start, end, label in ner:
+        overlapping = [i for i, g in enumerate(gaz_spans) if g[0] < end and start < g[1]]
+        if not overlapping:
+            out.append((start, end, label, ""))
+        elif all(start <= gaz_spans[i][0] and gaz_spans[i][1] <= end for i in overlapping) and \
+                not any(gaz_spans[i][0] == start and gaz_spans[i][1] == end for i in overlapping):
+            consumed.update(overlapping)
+            out.append((start, end, label, ""))
+    for i, (start, end, label, gaz_id) in enumerate(gaz_spans):
+        if i not in consumed and label != NOT_ENTITY:
+            out.append((start, end, label, gaz_id))
+    return sorted(out)
+
+
+# -- evidence --------------------------------------------------------------------------------
+
+
+def _first_conjunct(token: Token) -> Token:
+    while token.dep_ == "conj" and token.head is not token:
+        token = token.head
+    return token
+
+
+def _evidence_label(doc: Doc, start: int, end: int, label: str) -> str:
+    """A label implied by the syntax around a name (see the module docstring)."""
+    span = doc[start:end]
+    root = span.root
+    nouns = [c for c in root.children if c.dep_ == "appos" and c.i >= end]
+    if root.dep_ == "appos" and root.head.i < start:
+        nouns.append(root.head)
+    lead = _first_conjunct(root)  # "in Butembo and Beni": Beni shares Butembo's preposition
+    if lead.dep_ == "pobj" and lead.head.lower_ == "of" and \
+            lead.head.head.lemma_.lower() in EVIDENCE_NOUNS["GPE"]:
+        return "GPE"  # "the city of Gharyan" (but "lawmakers of the House" says nothing)
+    nouns += [c for c in root.children if c.dep_ in ("compound", "amod") and c.i < start
+              and c.pos_ == "NOUN"]  # "the capital Tripoli"
+    for noun in nouns:
+        for evidence, heads in EVIDENCE_NOUNS.items():
+            if noun.lemma_.lower() in heads and noun.pos_ in ("NOUN", "PROPN"):
+                return evidence
+    if lead.dep_ in ("compound", "nmod") and lead.head.i >= end:  # "Ituri province"
+        for evidence in _COMPOUND_EVIDENCE:
+            if lead.head.lemma_.lower() in EVIDENCE_NOUNS[evidence] and lead.head.pos_ == "NOUN":
+                return evidence
+    if label == "PERSON":
+        # people are not "in Katwa" or "nearby"
+        if lead.dep_ == "pobj" and lead.head.lower_ in _LOCATIVE_PREPS:
+            return "GPE"
+        if any(c.dep_ == "amod" and c.lower_ in _NEARBY for c in root.children):
+            return "GPE"
+    if label in ("LAW", "WORK_OF_ART", "PRODUCT") and root.dep_ == "pobj":
+        words = {t.lower_ for t in span}
+        if root.head.lower_ in _SPATIAL_PREPS and not words & _LAW_WORDS:
+            return "FAC"  # "withdrew from the so-called Gate 27"
+    return ""
+
+
+def _person_title(doc: Doc, start: int, root: Token) -> str:
+    """The lowercased title words just before a person's name: "finance minister", "crown prince"."""
+    words: list[str] = []
+    i = start - 1
+    while i >= 0 and (doc[i].dep_ == "compound" and doc[i].head.i == root.i or doc[i].text == "-") \
+            and not doc[i].is_space and doc[i].ent_type_ not in ("GPE", "ORG", "NORP"):
+        words.insert(0, doc[i].lower_)
+        i -= 1
+    title = " ".join(w for w in words if w != "-")
+    return title if title and any(t.split()[-1] == title.split()[-1] for t in PERSON_TITLES) else ""
+
+
+def extract_mentions(doc: Doc) -> tuple[list[RawMention], dict[str, str]]:
+    """Every name mention of the doc, and the acronym pairs it defines ("Name (ACR)").
+
+    Returns:
+        Mentions sorted by position, and acronym key -> name key for pairs learned in the text.
+    """
+    out = []
+    for start, end, label, gaz_id in _candidates(doc):
+        canonical, kind, of = split_span_id(gaz_id) if gaz_id else ("", "", "")
+        span = doc[start:end]
+        if not any(c.isupper() for c in span.text):
+            continue  # English names are capitalised; lowercase NER output is noise
+        key = normalize_alias(span.text)
+        if not key:
+            continue
+        evidence = "" if canonical else _evidence_label(doc, start, end, label)
+        title = _person_title(doc, start, span.root) if label == "PERSON" else ""
+        out.append(RawMention(start, end, span.text, label, canonical, evidence, key, kind, of,
+                              title))
+    return _acronym_mentions(doc, out)
+
+
+def _acronym_mentions(doc: Doc, mentions: list[RawMention]) -> tuple[list[RawMention], dict[str, str]]:
+    """Learn "Name (ACR)" pairs; add mentions for acronym tokens the NER missed."""
+    learned: dict[str, tuple[str, str]] = {}  # acronym text -> (name key, label)
+    for m in mentions:
+        if m.end - m.start < 2 or m.end + 2 >= len(doc):
+            continue
+        opening, acr, closing = doc[m.end], doc[m.end + 1], doc[m.end + 2]
+        if opening.text == "(" and closing.text == ")" and is_acronym(acr.text):
+            if abbreviates(acr.text.replace(".", ""), m.text):
+                learned[acr.text] = (m.key, m.label)
+    if not learned:
+        return mentions, {}
+    covered = {i for m in mentions for i in range(m.start, m.end)}
+    added = [
+        RawMention(t.i, t.i + 1, t.text, learned[t.text][1], "", "", normalize_alias(t.text))
+        for t in doc
+        if t.text in learned and t.i not in covered
+    ]
+    pairs = {normalize_alias(acr): key for acr, (key, _) in learned.items()}
+    return sorted(mentions + added, key=lambda m: m.start), pairs
+
+
+_SKIPPABLE = frozenset({"of", "the", "and", "for", "in", "on", "de", "du", "la", "le", "&", "des"})
+
+
+def abbreviates(letters: str, name: str) -> bool:
+    """ACR abbreviates name: its initials, or prefixes of its words in order.
+
+    "LNA" ~ "Libyan National Army", "KFOR" ~ "Kosovo Force" (K + FOR), "UNSMIL" ~ "UN Support
+    Mission in Libya"; function words may be skipped, the first word may not.
+    """
+    if letters == initials(name):
+        return True
+    words = [w.upper() for w in name.replace("-", " ").split() if w[:1].isalnum()]
+    letters = letters.upper()
+
+    def fit(li: int, wi: int) -> bool:
+        if li == len(letters):
+            return all(w.lower() in _SKIPPABLE for w in words[wi:])
+        if wi == len(words):
+            return False
+        word = words[wi]
+        for n in range(min(len(word), len(letters) - li), 0, -1):
+            if letters[li:li + n] == word[:n] and fit(li + n, wi + 1):
+                return True
+        return wi > 0 and word.lower() in _SKIPPABLE and fit(li, wi + 1)
+
+    return bool(letters) and bool(words) and fit(0, 0)
