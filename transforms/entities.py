@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from spacy.tokens import Doc
 
@@ -201,6 +201,7 @@ class ResolvedEntities:
     kind: Mapping[str, str]  # entity_id -> gazetteer kind ("country", "city", "armed", ...)
     country_of: Mapping[str, str]  # entity_id of a demonym/city -> entity_id of its country
                                    # when that country is named in the same doc
+    titles: Mapping[str, str] = field(default_factory=dict)  # "finance minister" -> entity_id
 
 
 def _canonical_name(forms: list[tuple[str, str]], label: str, canonical: str) -> str:
@@ -266,7 +267,19 @@ def resolve_entities(doc: Doc) -> ResolvedEntities:
     by_name = {e.name: e.entity_id for e in entities}
     country_of = {eid: by_name[name] for eid, name in of_name.items() if name in by_name}
     return ResolvedEntities(tuple(entities), tuple(out_mentions), token_entity, tuple(spans),
-                            {e.entity_id: e for e in entities}, kind, country_of)
+                            {e.entity_id: e for e in entities}, kind, country_of,
+                            _title_index(mentions, entity_of))
+
+
+def _title_index(mentions: list[RawMention], entity_of: Mapping[int, Entity]) -> dict[str, str]:
+    """Titles that name exactly one person of the article: "finance minister" -> Ahmed Hassan,
+    and the title's head word when only one person carries it ("prince" -> the crown prince)."""
+    owners: dict[str, set[str]] = defaultdict(set)
+    for i, m in enumerate(mentions):
+        if m.title:
+            owners[m.title].add(entity_of[i].entity_id)
+            owners[m.title.split()[-1]].add(entity_of[i].entity_id)
+    return {title: next(iter(ids)) for title, ids in owners.items() if len(ids) == 1}
 
 
 _CONFUSABLE = frozenset({"PERSON", "ORG", "MISC"})

@@ -18,8 +18,12 @@ from spacy.tokens import Doc, Span, Token
 from transforms.dates import resolve_date
 from transforms.entities import ResolvedEntities, sentence_spans
 from transforms.records import Event
+from transforms.mentions import EVIDENCE_NOUNS
 from transforms.syntax import (
     CROWD_NOUNS,
+    GROUP_NOUNS,
+    LIGHT_NOUNS,
+    MEASURE_NOUNS,
     MILITARY_NOUNS,
     PERSON_NOUNS,
     PLACE_LABELS,
@@ -110,9 +114,10 @@ def parse_lexicon(rows: Iterable[Mapping[str, str]]) -> Lexicon:
 
 # Event types where "A and B met" makes B the target when nothing else is.
 SYMMETRIC_TYPES = frozenset({"CONSULT", "AGREE", "COOPERATE", "SUPPORT"})
-_BLOCKERS = frozenset({"deny", "dismiss", "rule"})  # "denied attacking": not an event
+# "denied attacking", "ordered police to block roads": the embedded act is not asserted
+_BLOCKERS = frozenset({"deny", "dismiss", "rule", "order", "instruct", "tell", "direct"})
 _FAIL = frozenset({"fail"})
-_FUTURE_AUX = frozenset({"will", "'ll", "shall"})
+_FUTURE_AUX = frozenset({"will", "'ll", "shall", "would"})  # "said he would travel on Monday"
 # prepositions that introduce the party acted upon, and their place ranks for the location
 _TARGET_PREPS = frozenset({"against", "with", "between", "on", "at", "to", "toward", "towards",
                            "into", "upon", "over"})
@@ -121,14 +126,26 @@ _DEEP_TARGET_PREPS = frozenset({"against", "with", "between"})
 _PLACE_RANK = {"in": 1, "at": 1, "near": 1, "inside": 1, "outside": 1, "around": 1, "across": 1,
                "over": 1, "within": 1, "throughout": 1, "to": 2, "into": 2, "towards": 2,
                "toward": 2, "on": 2, "onto": 2, "from": 3, "of": 4}
-_STATE_TARGET_TYPES = frozenset({"ASSAULT", "COERCE", "SANCTION", "THREATEN", "ACCUSE",
-                                 "REJECT", "REQUEST", "AID", "SUPPORT", "CONSULT", "COOPERATE",
-                                 "PROTEST", "AGREE"})
+# countries can be the party acted upon; movements go to places ("withdrew from Syria")
+_STATE_TARGET_TYPES = frozenset(PLOVER_TYPES)
+EVIDENCE_PLACE_NOUNS = frozenset(EVIDENCE_NOUNS["GPE"] | EVIDENCE_NOUNS["LOC"] | EVIDENCE_NOUNS["FAC"])
+_MOVEMENT_TYPES = frozenset({"MOBILIZE", "RETREAT", "AID", "CONSULT"})
+_MOVEMENT_PREPS = frozenset({"to", "into", "towards", "toward", "from", "on", "onto"})
+
+
 
 
 def _obj_lemmas(obj: Token) -> set[str]:
-    """The object's lemma and its compound modifiers' ("aid convoys" -> convoy, aid)."""
-    return {obj.lemma_.lower()} | {c.lemma_.lower() for c in obj.children if c.dep_ == "compound"}
+    """The object's lemma, its compounds', and a measured noun's ("aid convoys" -> convoy, aid;
+    "companies of soldiers" -> company, soldier)."""
+    lemmas = {obj.lemma_.lower()} | {c.lemma_.lower() for c in obj.children if c.dep_ == "compound"}
+    if obj.lemma_.lower() in MEASURE_NOUNS or obj.like_num:  # "two companies of soldiers"
+        for prep in obj.children:
+            if prep.dep_ == "prep" and prep.lower_ == "of":
+                for pobj in prep.children:
+                    if pobj.dep_ == "pobj":
+                        lemmas |= _obj_lemmas(pobj)
+    return lemmas
 
 
 def _fits_object(entry: LexiconEntry, obj: Token | None, res: ResolvedEntities) -> bool:
@@ -162,18 +179,39 @@ def _fits_subject(entry: LexiconEntry, subj: Token | None, res: ResolvedEntities
         or any(c.lemma_.lower() in MILITARY_NOUNS for c in subj.children if c.dep_ == "compound")
     ):
         return True
+    if "AGENT" in entry.subjects and (
+        eid or lemma in GROUP_NOUNS or lemma in CROWD_NOUNS or lemma in PERSON_NOUNS
+        or subj.lower_ in ("he", "she", "they", "we", "who") or subj.pos_ == "PROPN"
+    ):
+        return True  # someone acted: not "the storm killed", "the curbs threaten"
     return "CROWD" in entry.subjects and lemma in CROWD_NOUNS
+
+
+def asserted(token: Token) -> bool:
+    """The clause of a verb is asserted, not a modifier of a noun: "forces backed by Turkey",
+    "calls to withdraw", "a deal meant to reopen ports" are not events ("a statement welcoming"
+    is: the statement is the act)."""
+    current: Token | None = token
+    while current is not None:
+        head = current
+        while head.dep_ == "conj" and head.head is not head:
+            head = head.head
+        if head.dep_ in ("amod", "compound", "nmod"):
+            return False
+        if head.dep_ == "acl" and head.head.lemma_.lower() not in LIGHT_NOUNS:
+            return False
+        if head.dep_ not in ("xcomp", "pcomp", "advcl", "conj"):
+            return True
+        current = head.head if head.head is not head else None
+    return True
 
 
 def match_trigger(token: Token, lexicon: Lexicon, res: ResolvedEntities) -> tuple[str, LexiconEntry] | None:
     """The lexicon row a verb token triggers, with the trigger text, or None."""
     if token.pos_ != "VERB" or token.dep_ in ("amod", "compound", "nmod", "aux", "auxpass"):
         return None
-    if token.dep_ == "acl" and token.head.lemma_.lower() not in {
-        "statement", "communique", "letter", "message", "declaration", "tweet", "post", "speech",
-        "address", "resolution", "decree", "order", "appeal", "call", "report", "note",
-    }:
-        return None  # "forces backed by Turkey", "the UN-backed government": not events
+    if not asserted(token):
+        return None  # "forces backed by Turkey", "a deal meant to reopen ports": not events
     lemma = token.lemma_.lower()
     particles = [c.lower_ for c in token.children if c.dep_ in ("prt", "prep")]
     keys = [f"{lemma} {p}" for p in particles if f"{lemma} {p}" in lexicon.by_trigger]
@@ -209,6 +247,21 @@ def _negated(trigger: Token, chain: list[Token]) -> bool:
     return any(t.lemma_.lower() in _FAIL for t in chain)
 
 
+def _date_verb(token: Token) -> Token | None:
+    """The verb a date expression dates: "on Thursday took", "forces on Thursday took", "met last
+    month"; None when it dates a noun ("Thursday's bombing", "the October deal")."""
+    if token.dep_ in ("poss", "compound", "amod", "nmod"):
+        return None
+    head, noun_hops = token.head, 0
+    while head.pos_ not in ("VERB", "AUX") and head.head is not head:
+        if head.pos_ in ("NOUN", "PROPN", "PRON"):
+            noun_hops += 1
+            if noun_hops > 1 or head.dep_ not in ("nsubj", "nsubjpass", "dobj", "pobj", "attr"):
+                return None
+        head = head.head
+    return head if head.pos_ in ("VERB", "AUX") else None
+
+
 def _event_date(doc: Doc, sent: Span, chain: list[Token], published: date | None,
                 future: bool) -> tuple[date | None, str, str]:
     """The date of the trigger's clause: (date, precision, source)."""
@@ -216,10 +269,8 @@ def _event_date(doc: Doc, sent: Span, chain: list[Token], published: date | None
     for ent in sent.ents:
         if ent.label_ not in ("DATE", "TIME"):
             continue
-        head = ent.root
-        while head.pos_ not in ("VERB", "AUX") and head.head is not head:
-            head = head.head
-        if head.i not in verbs:
+        head = _date_verb(ent.root)
+        if head is None or head.i not in verbs:
             continue
         resolved = resolve_date(ent.text, published, future)
         if resolved is not None:
@@ -229,31 +280,48 @@ def _event_date(doc: Doc, sent: Span, chain: list[Token], published: date | None
     return None, "day", "none"
 
 
-def _places(start: Token, skip: set[int], res: ResolvedEntities) -> list[tuple[tuple[int, int], str, Token]]:
-    """Place entities under a verb (not entering skipped clauses), ranked by their preposition."""
+def _places(start: Token, skip: set[int], res: ResolvedEntities,
+            directional: bool) -> list[tuple[tuple[int, int], str, Token]]:
+    """Place entities attached to a verb or its object, ranked by their preposition.
+
+    "took Gharyan", "met in Abu Dhabi", "withdrew from Gate 27", "work in the city of Butembo",
+    "deliveries of food to the port city of Beira"; not "participation in an exercise in Europe"
+    (attached to a noun further down). "to/from X" count only for movements.
+    """
+    heads = {start.i} | {c.i for c in start.children if c.dep_ in ("dobj", "nsubjpass")}
     found = []
     for tok, depth in subtree_bfs(start, skip, clauses=False):
         eid = res.token_entity.get(tok.i)
         if not eid or res.by_id[eid].label not in PLACE_LABELS:
             continue
-        if tok.dep_ in ("dobj", "nsubjpass") and tok.head.i == start.i:
-            rank = 0
-        elif tok.dep_ == "pobj":
-            prep = tok.head
-            rank = _PLACE_RANK.get(prep.lower_, 5)
-            if prep.lower_ == "of" and prep.head.dep_ == "pobj":  # "from the city of Misrata"
-                rank = _PLACE_RANK.get(prep.head.head.lower_, 5)
-        elif tok.dep_ in ("compound", "poss", "npadvmod", "amod"):
-            rank = 6
-        else:
-            rank = 5
-        found.append(((rank, depth), eid, tok))
+        if tok.i in heads and tok.i != start.i:
+            found.append(((0, depth), eid, tok))  # the object itself: "took Gharyan"
+            continue
+        anchor = tok
+        while anchor.dep_ == "conj":
+            anchor = anchor.head
+        # climb "the city of X" / "the port city of X" to the phrase that carries the preposition
+        while anchor.dep_ == "pobj" and anchor.head.lower_ == "of" and anchor.head.head.dep_ in (
+            "pobj", "dobj", "nsubjpass"
+        ) and anchor.head.head.lemma_.lower() in PLACE_NOUNS | EVIDENCE_PLACE_NOUNS:
+            anchor = anchor.head.head
+        if anchor.i in heads and anchor.i != start.i:
+            found.append(((0, depth), eid, tok))  # "took the town of Kidal"
+            continue
+        if anchor.dep_ != "pobj" or anchor.head.head.i not in heads:
+            continue
+        word = anchor.head.lower_
+        if not directional and _PLACE_RANK.get(word) in (2, 3) and word != "on":
+            continue  # "controls on exports to South Korea": a recipient, not a place
+        found.append(((_PLACE_RANK.get(word, 5), depth), eid, tok))
     return sorted(found, key=lambda f: f[0])
 
 
 def _target(trigger: Token, obj: Token | None, skip: set[int], res: ResolvedEntities,
             sent_start: int, event_type: str) -> tuple[str | None, Token | None]:
-    """The party acted upon: the object's entity, else a "against/with/between/on" phrase."""
+    """The party acted upon: the object's entity (or its possessor: "struck Ukraine's port"),
+    else a prepositional phrase of the verb or its object ("sanctions on Mali", "met with X",
+    "skirmishes with forces allied to Serraj", "mediate between A and B")."""
     def usable(eid: str | None) -> bool:
         if not eid:
             return False
@@ -266,10 +334,21 @@ def _target(trigger: Token, obj: Token | None, skip: set[int], res: ResolvedEnti
         eid = entity_of(obj, res, sent_start)
         if usable(eid):
             return eid, obj
+        if eid is None:
+            for c in obj.children:
+                if c.dep_ == "poss":
+                    eid = entity_of(c, res, sent_start)
+                    if usable(eid):
+                        return eid, c
+    preps = _TARGET_PREPS | ({"from"} if event_type == "SANCTION" else set())
     for tok, depth in subtree_bfs(trigger, skip, clauses=False):
-        if tok.dep_ == "prep" and tok.lower_ in _TARGET_PREPS and (
-            depth == 1 or tok.lower_ in _DEEP_TARGET_PREPS
-        ):
+        if tok.dep_ != "prep" or tok.lower_ not in preps:
+            continue
+        if event_type in ("MOBILIZE", "RETREAT") and tok.head.i == trigger.i \
+                and tok.lower_ in _MOVEMENT_PREPS:
+            continue  # "marching on Tripoli", "withdrew to X": places, not parties
+        on_object = obj is not None and tok.head.i == obj.i
+        if depth == 1 or on_object or tok.lower_ in _DEEP_TARGET_PREPS:
             for pobj in tok.children:
                 if pobj.dep_ == "pobj":
                     eid = entity_of(pobj, res, sent_start)
@@ -292,9 +371,13 @@ def _subsumed(trigger: Token, entry: LexiconEntry, chain: list[Token],
     governor = chain[0]
     if governor.i not in triggers:
         return False
-    if trigger.dep_ in ("xcomp", "pcomp", "ccomp"):
+    if trigger.dep_ in ("xcomp", "pcomp", "ccomp", "acl"):
         return True
-    return trigger.dep_ == "advcl" and triggers[governor.i][1].event_type == entry.event_type
+    # "marched to denounce", "met to discuss": a purpose is part of the act it follows
+    return trigger.dep_ == "advcl" and (
+        triggers[governor.i][1].event_type == entry.event_type
+        or any(c.dep_ == "aux" and c.lower_ == "to" for c in trigger.children)
+    )
 
 
 def extract_events(doc: Doc, res: ResolvedEntities, published: date | None,
@@ -314,6 +397,7 @@ def extract_events(doc: Doc, res: ResolvedEntities, published: date | None,
         return ()
     sentences = sentence_spans(doc)
     events = []
+    seen: set[tuple[int, str, str | None, str | None]] = set()
     for index, sent in enumerate(sentences):
         prev_start = sentences[index - 1].start if index else sent.start
         triggers = {}
@@ -326,9 +410,38 @@ def extract_events(doc: Doc, res: ResolvedEntities, published: date | None,
             chain = governors(trigger)
             if _subsumed(trigger, entry, chain, triggers):
                 continue
-            events.append(_build(doc, sent, index, trigger, text, entry, chain, triggers,
-                                 res, published, prev_start))
+            event = _build(doc, sent, index, trigger, text, entry, chain, triggers, res,
+                           published, prev_start)
+            # "recalled ambassadors and suspended aid": conjoined verbs of one type, one event
+            first = trigger
+            while first.dep_ == "conj" and first.head.i in triggers:
+                first = first.head
+            key = (first.i, event.event_type, event.actor_id, event.target_id)
+            if key not in seen:
+                seen.add(key)
+                events.append(event)
     return tuple(events)
+
+
+_WARN = frozenset({"warn", "threaten", "vow"})
+
+
+def _threat(entry: LexiconEntry) -> LexiconEntry:
+    """The THREATEN row for a warned-of act: force (138), sanctions (1312), else 130."""
+    if entry.event_type in ("ASSAULT", "MOBILIZE"):
+        code = "138"
+    elif entry.event_type in ("COERCE", "SANCTION"):
+        code = "1312"
+    else:
+        code = "130"
+    return LexiconEntry(entry.trigger, "THREATEN", code, quad_class(code))
+
+
+def _locative(token: Token) -> bool:
+    """A place named as where something is: "in Khartoum", "at the border in Cucuta"."""
+    while token.dep_ == "conj":
+        token = token.head
+    return token.dep_ == "pobj" and token.head.lower_ in ("in", "at", "near", "inside", "outside")
 
 
 def _build(doc: Doc, sent: Span, index: int, trigger: Token, text: str, entry: LexiconEntry,
@@ -339,6 +452,17 @@ def _build(doc: Doc, sent: Span, index: int, trigger: Token, text: str, entry: L
     obj = direct_object(trigger)
     if passive:
         obj, subj = subj, agent_of(trigger)
+    clause = chain[-1] if chain else trigger
+    speaker = clause.head if clause.dep_ == "ccomp" and clause.head.pos_ in ("VERB", "AUX") else None
+    if speaker is not None and speaker.lemma_.lower() in _WARN and _is_future([trigger, *chain]):
+        # "warned that the EU would impose sanctions": the warning is the event, a threat
+        entry = _threat(entry)
+        text = f"{speaker.lemma_.lower()} {text}"
+        subj, _ = subject_of(speaker)
+    elif speaker is not None and subj is not None and subj.lower_ in ("it", "they", "we"):
+        said_by, _ = subject_of(speaker)  # "NATO said it would deploy": it = NATO
+        if said_by is not None:
+            subj = said_by
     actor_id = second_id = None
     actor_text = ""
     if subj is not None:
@@ -380,19 +504,26 @@ def _build(doc: Doc, sent: Span, index: int, trigger: Token, text: str, entry: L
         res.by_id[target_id].name if target_id else "")
     # location: the clause, then the verbs it complements, then the sentence
     used = {actor_id, target_id}
+    directional = entry.event_type in _MOVEMENT_TYPES
     location_id, location_text = None, ""
-    for head in (trigger, *chain):
-        places = [p for p in _places(head, place_skip | ({trigger.i} if head is not trigger else set()), res)
+    if clause.dep_ == "relcl" and any(c.lower_ == "where" for c in clause.children):
+        eid = res.token_entity.get(clause.head.i)  # "to New Delhi, where he will meet Modi"
+        if eid and res.by_id[eid].label in PLACE_LABELS and eid not in used:
+            location_id, location_text = eid, clause.head.text
+    for head in (trigger, *chain) if location_id is None else ():
+        places = [p for p in _places(head, place_skip | ({trigger.i} if head is not trigger else set()),
+                                     res, directional or head is not trigger)
                   if p[1] not in used]
         if places:
             location_id, location_text = places[0][1], places[0][2].text
             break
-    if location_id is None:  # the sentence, outside other events' and relative clauses
+    if location_id is None:  # "in X" elsewhere in the sentence, outside other events' clauses
         elsewhere = {t.i for j in skip if j not in subject_tokens for t in doc[j].subtree}
         near = [(abs(start - trigger.i), eid, doc[start:end].text)
                 for start, end, eid in res.mention_spans
                 if sent.start <= start < sent.end and res.by_id[eid].label in PLACE_LABELS
-                and eid not in used and start not in subject_tokens and start not in elsewhere]
+                and eid not in used and start not in subject_tokens and start not in elsewhere
+                and _locative(doc[start:end].root)]
         if near:
             _, location_id, location_text = min(near)
     future = _is_future([trigger, *chain])

@@ -29,7 +29,22 @@ GROUP_NOUNS = MILITARY_NOUNS | frozenset({
     "member", "leader", "commander", "chief", "head", "supporter", "ally", "backer", "camp",
     "side", "mission", "team", "authority", "regime", "administration", "agent", "operative",
 })
+GOVERNMENT_NOUNS = frozenset({
+    "government", "authority", "administration", "junta", "cabinet", "ministry", "regime",
+    "parliament", "leadership", "state", "presidency",
+})
+SPEECH_NOUNS = frozenset({
+    "demand", "call", "request", "proposal", "offer", "plan", "appeal", "accusation", "claim",
+    "criticism", "statement", "ultimatum", "warning", "pressure", "invitation", "plea",
+})
+MEASURE_NOUNS = frozenset({
+    "company", "hundred", "thousand", "dozen", "number", "convoy", "shipment", "batch", "ton",
+    "tonne", "load", "group", "unit", "contingent", "battalion", "wave", "column", "fleet",
+    "squad", "team", "million", "billion", "consignment", "delivery", "planeload", "truckload",
+    "lot", "kind", "type", "amount", "quantity", "supply", "package", "round", "crowd",
+})
 CROWD_NOUNS = frozenset({
+    "consumer", "shopper", "voter", "fan", "pilgrim", "refugee", "migrant",
     "protester", "protestor", "demonstrator", "crowd", "people", "thousand", "hundred",
     "dozen", "worker", "student", "supporter", "resident", "doctor", "teacher", "employee",
     "union", "activist", "farmer", "driver", "citizen", "nurse", "woman", "man", "youth",
@@ -47,9 +62,11 @@ PERSON_NOUNS = frozenset({
     "opponent", "dissident", "protester", "worker", "leader", "official", "man", "woman",
     "child", "person", "people", "politician", "member", "suspect",
 })
+# "issued a statement welcoming": the participle is the event. Not "calls to withdraw": that is
+# a demand, and the withdrawal has not happened.
 LIGHT_NOUNS = frozenset({
     "statement", "communique", "letter", "message", "declaration", "tweet", "post", "speech",
-    "address", "resolution", "decree", "order", "appeal", "call", "report", "note",
+    "address", "resolution", "decree", "order", "report", "note",
 })
 _ALLIANCE_VERBS = frozenset({"ally", "back", "support", "affiliate", "link", "align",
                              "associate", "loyal", "tie", "sponsor", "arm", "fund", "belong"})
@@ -162,7 +179,8 @@ def _last_person_before(doc: Doc, token: Token, res: ResolvedEntities, sent_star
     return best
 
 
-def entity_of(token: Token, res: ResolvedEntities, sent_start: int, depth: int = 0) -> str | None:
+def entity_of(token: Token, res: ResolvedEntities, sent_start: int, depth: int = 0,
+              state: bool = True) -> str | None:
     """The entity a noun phrase headed by `token` stands for, or None.
 
     Args:
@@ -170,11 +188,14 @@ def entity_of(token: Token, res: ResolvedEntities, sent_start: int, depth: int =
         res: the doc's resolved entities.
         sent_start: token index where pronoun look-back may start (the previous sentence).
         depth: recursion guard.
+        state: a demonym stands for its country ("Russian missiles" -> Russia); off for
+            civilians ("South Korean consumers" stay South Korean).
     """
-    if depth > 4:
+    if depth > 5:
         return None
     if token.i in res.token_entity:
-        return _state(res.token_entity[token.i], res)
+        eid = res.token_entity[token.i]
+        return _state(eid, res) if state else eid
     lower = token.lower_
     if lower in _RELATIVE:
         clause = relative_clause(token)
@@ -190,6 +211,36 @@ def entity_of(token: Token, res: ResolvedEntities, sent_start: int, depth: int =
             if found:
                 return found
     lemma = token.lemma_.lower()
+    if lemma in MEASURE_NOUNS or token.like_num:  # "hundreds of supporters of the party"
+        for o in _of_objects(token):
+            return entity_of(o, res, sent_start, depth + 1, state)
+    title = _title_phrase(token)
+    if title and any(c.dep_ == "det" and c.lower_ == "the" for c in children):
+        for key in (title, lemma):  # "the finance minister", "the crown prince"
+            if key in res.titles:
+                return res.titles[key]
+    if lemma in GOVERNMENT_NOUNS:  # "Mali's government" is Mali; "the Tripoli government" nobody
+        for c in children:
+            if c.dep_ in ("poss", "compound", "amod", "nmod") and c.i in res.token_entity:
+                eid = _state(res.token_entity[c.i], res)
+                if res.kind.get(eid) == "country":
+                    return eid
+        return None
+    if lemma in SPEECH_NOUNS:  # "demands by the opposition", "calls from Borrell"
+        for c in children:
+            if c.dep_ == "poss":
+                return entity_of(c, res, sent_start, depth + 1)
+            if c.dep_ in ("prep", "agent") and c.lower_ in ("by", "from"):
+                for o in c.children:
+                    if o.dep_ == "pobj":
+                        return entity_of(o, res, sent_start, depth + 1)
+        return None
+    if lemma in CROWD_NOUNS:
+        for c in children:
+            if c.dep_ in ("compound", "amod", "nmod") and c.i in res.token_entity:
+                return res.token_entity[c.i]  # "ethnic Serb protesters": the people, not a state
+        for o in _of_objects(token):  # "supporters of the Sudanese Communist Party"
+            return entity_of(o, res, sent_start, depth + 1)
     if lemma in GROUP_NOUNS:
         for c in sorted(children, key=lambda c: -c.i):  # nearest modifier first
             if c.dep_ in ("compound", "nmod", "amod") and c.i < token.i:
@@ -213,6 +264,19 @@ def entity_of(token: Token, res: ResolvedEntities, sent_start: int, depth: int =
                     if o.dep_ == "pobj":
                         return entity_of(o, res, sent_start, depth + 1)
     return None
+
+
+def _of_objects(token: Token) -> list[Token]:
+    """The objects of a token's "of" phrases."""
+    return [o for p in token.children if p.dep_ == "prep" and p.lower_ == "of"
+            for o in p.children if o.dep_ == "pobj"]
+
+
+def _title_phrase(token: Token) -> str:
+    """"finance minister" for the phrase "the finance minister" (compounds + head, lowercased)."""
+    words = [c.lower_ for c in token.children if c.dep_ in ("compound", "amod") and c.i < token.i
+             and not c.ent_type_]
+    return " ".join([*words, token.lower_]) if token.pos_ == "NOUN" else ""
 
 
 def _state(entity_id: str, res: ResolvedEntities) -> str:
