@@ -152,3 +152,56 @@ def test_link_entities_uses_known_aliases(nlp):
     # an unknown alias changes nothing
     assert link_entities(a, {("PERSON", "serraj"): "x"}) == a
     assert link_entities(DocAnalysis((), (), ()), {}) == DocAnalysis((), (), ())
+
+
+def entity_names(nlp, text):
+    return {(e.name, e.label) for e in resolve_entities(nlp(text)).entities}
+
+
+def test_datelines_titles_and_hyphens(nlp):
+    found = entity_names(nlp, "Goma, Feb 28 - South Korean President Moon Jae-in met Japan's "
+                              "Trade Minister Hiroshige Seko in Geneva.")
+    assert ("Moon Jae-in", "PERSON") in found
+    assert not [n for n, _ in found if "Feb" in n or n == "Trade"]
+    assert ("Goma", "GPE") in found and ("Geneva", "GPE") in found
+
+
+def test_place_evidence_overrules_the_model(nlp):
+    resolved = resolve_entities(nlp(
+        "The vote was postponed in Butembo and Beni. The virus spread to North Kivu and "
+        "neighbouring Ituri province."))
+    labels = {e.name: e.label for e in resolved.entities}
+    assert labels.get("Beni") == "GPE"
+    assert labels.get("Ituri") == "GPE"
+
+
+def test_shortened_names_join_the_full_name(nlp):
+    resolved = resolve_entities(nlp(
+        "Members of the Bolivarian National Guard fired tear gas. The National Guard said the "
+        "Democratic Republic of Congo had asked for help; Congo denied it."))
+    by = {e.name: e for e in resolved.entities}
+    assert "National Guard" in by["Bolivarian National Guard"].aliases
+    congo = [e for e in resolved.entities if "Congo" in (e.name, *e.aliases)]
+    assert len(congo) == 1 and congo[0].label == "GPE"
+
+
+def test_first_name_reference_to_a_royal(nlp):
+    resolved = resolve_entities(nlp(
+        "Saudi Crown Prince Mohammed bin Salman arrived on Sunday. Prince Mohammed later left."))
+    [mbs] = [e for e in resolved.entities if e.name == "Mohammed bin Salman"]
+    assert "Mohammed" in mbs.aliases
+
+
+def test_acronyms_from_word_prefixes():
+    from transforms.mentions import abbreviates
+
+    assert abbreviates("KFOR", "Kosovo Force")
+    assert abbreviates("LNA", "Libyan National Army")
+    assert abbreviates("UNSMIL", "UN Support Mission in Libya")
+    assert not abbreviates("UN", "House of Representatives")
+    assert not abbreviates("NATO", "National Army")
+
+
+def test_diseases_are_not_entities(nlp):
+    assert not [n for n, _ in entity_names(nlp, "Ebola patients fled the clinic in Katwa.")
+                if n == "Ebola"]

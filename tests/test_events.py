@@ -169,3 +169,100 @@ def test_quad_class_by_root():
 
 def test_lexicon_path_is_in_seeds():
     assert LEXICON_PATH == Path(__file__).resolve().parent.parent / "seeds" / "event_lexicon.csv"
+
+
+# -- general rules on sentences written for these tests (not from the gold set) ----------------
+
+FRIDAY_2021 = date(2021, 6, 11)
+
+
+def one_event(text: str, published: date = FRIDAY_2021):
+    analysis = analyze(text, published)
+    assert len(analysis.events) == 1, [(e.event_type, e.trigger) for e in analysis.events]
+    ev = analysis.events[0]
+    n = names(analysis)
+    return ev, n.get(ev.actor_id, ""), n.get(ev.target_id, ""), n.get(ev.location_id, "")
+
+
+def test_government_of_a_country_is_the_country(nlp):
+    ev, actor, target, _ = one_event("Chad's government expelled the French ambassador on Wednesday.")
+    assert (ev.event_type, actor, target) == ("SANCTION", "Chad", "French")
+    assert ev.event_date == date(2021, 6, 9)
+
+
+def test_demonym_stays_a_people_without_its_country(nlp):
+    ev, actor, target, location = one_event(
+        "Turkish jets bombed Kurdish positions in northern Iraq overnight.")
+    assert (ev.event_type, actor, target, location) == ("ASSAULT", "Turkish", "Kurd", "Iraq")
+
+
+def test_demonym_acts_as_its_named_country(nlp):
+    analysis = analyze("Russia rejected the claim. Russian missiles hit the port of Odesa on Saturday.",
+                       FRIDAY_2021)
+    n = names(analysis)
+    [ev] = [e for e in analysis.events if e.event_type == "ASSAULT"]
+    assert n[ev.actor_id] == "Russia"
+    assert n[ev.location_id] == "Odesa"
+    assert ev.event_date == date(2021, 6, 5)
+
+
+def test_warning_of_an_act_is_a_threat(nlp):
+    ev, actor, _, _ = one_event("The Pentagon warned that it would strike Houthi targets.")
+    assert (ev.event_type, ev.cameo_root, ev.quad_class, actor) == ("THREATEN", "13", 3, "Pentagon")
+
+
+def test_it_in_reported_speech_is_the_speaker(nlp):
+    ev, actor, _, _ = one_event("Hamas said it would release two hostages on Saturday.")
+    assert (ev.event_type, actor) == ("RETREAT", "Hamas")
+    assert ev.event_date == date(2021, 6, 12)  # future: the coming Saturday
+
+
+def test_target_on_the_object_and_month_precision(nlp):
+    ev, actor, target, _ = one_event("Egypt imposed sanctions on Ethiopia last week.")
+    assert (ev.event_type, ev.cameo_root, actor, target) == ("COERCE", "16", "Egypt", "Ethiopia")
+    assert (ev.event_date, ev.date_precision) == (date(2021, 6, 1), "month")
+
+
+def test_where_clause_gives_the_location(nlp):
+    ev, actor, target, location = one_event(
+        "President Emmanuel Macron flew to Bamako, where he met interim leader Assimi Goita.")
+    assert (ev.event_type, actor, target, location) == (
+        "CONSULT", "Emmanuel Macron", "Assimi Goita", "Bamako")
+
+
+def test_members_of_a_group_act_for_it(nlp):
+    ev, actor, _, location = one_event(
+        "Rebels of the M23 movement captured the town of Bunagana, a spokesman said.")
+    assert (ev.event_type, actor, location) == ("ASSAULT", "M23", "Bunagana")
+
+
+def test_title_refers_back_to_the_person(nlp):
+    analysis = analyze("Finance Minister Ahmed Hassan met union leaders on Monday. "
+                       "The finance minister later scrapped the tax on flour.")
+    n = names(analysis)
+    [ev] = [e for e in analysis.events if e.event_type == "CONCEDE"]
+    assert n[ev.actor_id] == "Ahmed Hassan"
+
+
+def test_purpose_and_commands_are_not_separate_events(nlp):
+    ev, _, _, location = one_event("Protesters marched to the parliament in Colombo to denounce "
+                                   "the president.")
+    assert (ev.event_type, location) == ("PROTEST", "Colombo")
+    assert analyze("The minister ordered police to block the roads.").events == ()
+    assert analyze("The EU rejected calls to withdraw its monitors.").events[0].event_type == "REJECT"
+    assert len(analyze("The EU rejected calls to withdraw its monitors.").events) == 1
+
+
+def test_storms_and_diseases_do_not_assault(nlp):
+    assert analyze("The storm killed 12 people in Dhaka.").events == ()
+    assert analyze("Ebola has killed more than 500 people in North Kivu.").events == ()
+
+
+def test_agreement_reaches_into_its_infinitive_for_the_target(nlp):
+    ev, actor, target, _ = one_event("The EU agreed to lift sanctions on Belarus.")
+    assert (ev.event_type, actor, target) == ("AGREE", "European Union", "Belarus")
+
+
+def test_conjoined_acts_of_one_type_are_one_event(nlp):
+    analysis = analyze("Mali recalled its ambassadors and suspended all aid to Niger on Sunday.")
+    assert [e.event_type for e in analysis.events] == ["SANCTION"]

@@ -10,7 +10,7 @@ trigger or on the verb it complements, or a "fail to" above it ("did not succeed
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from spacy.tokens import Doc, Span, Token
@@ -32,6 +32,7 @@ from transforms.syntax import (
     coordination,
     direct_object,
     entity_of,
+    noun_lemma,
     governors,
     phrase_text,
     subject_of,
@@ -138,8 +139,8 @@ _MOVEMENT_PREPS = frozenset({"to", "into", "towards", "toward", "from", "on", "o
 def _obj_lemmas(obj: Token) -> set[str]:
     """The object's lemma, its compounds', and a measured noun's ("aid convoys" -> convoy, aid;
     "companies of soldiers" -> company, soldier)."""
-    lemmas = {obj.lemma_.lower()} | {c.lemma_.lower() for c in obj.children if c.dep_ == "compound"}
-    if obj.lemma_.lower() in MEASURE_NOUNS or obj.like_num:  # "two companies of soldiers"
+    lemmas = {noun_lemma(obj)} | {noun_lemma(c) for c in obj.children if c.dep_ == "compound"}
+    if noun_lemma(obj) in MEASURE_NOUNS or obj.like_num:  # "two companies of soldiers"
         for prep in obj.children:
             if prep.dep_ == "prep" and prep.lower_ == "of":
                 for pobj in prep.children:
@@ -170,7 +171,7 @@ def _fits_subject(entry: LexiconEntry, subj: Token | None, res: ResolvedEntities
         return True
     if subj is None:
         return False
-    lemma = subj.lemma_.lower()
+    lemma = noun_lemma(subj)
     if lemma in entry.subjects:
         return True
     eid = res.token_entity.get(subj.i)
@@ -181,7 +182,7 @@ def _fits_subject(entry: LexiconEntry, subj: Token | None, res: ResolvedEntities
         return True
     if "AGENT" in entry.subjects and (
         eid or lemma in GROUP_NOUNS or lemma in CROWD_NOUNS or lemma in PERSON_NOUNS
-        or subj.lower_ in ("he", "she", "they", "we", "who") or subj.pos_ == "PROPN"
+        or subj.lower_ in ("he", "she", "they", "we", "who")
     ):
         return True  # someone acted: not "the storm killed", "the curbs threaten"
     return "CROWD" in entry.subjects and lemma in CROWD_NOUNS
@@ -200,6 +201,8 @@ def asserted(token: Token) -> bool:
             return False
         if head.dep_ == "acl" and head.head.lemma_.lower() not in LIGHT_NOUNS:
             return False
+        if head.dep_ == "relcl" and any(c.dep_ == "aux" and c.lower_ == "to" for c in head.children):
+            return False  # "calls to withdraw": an infinitival relative is not asserted
         if head.dep_ not in ("xcomp", "pcomp", "advcl", "conj"):
             return True
         current = head.head if head.head is not head else None
@@ -341,14 +344,17 @@ def _target(trigger: Token, obj: Token | None, skip: set[int], res: ResolvedEnti
                     if usable(eid):
                         return eid, c
     preps = _TARGET_PREPS | ({"from"} if event_type == "SANCTION" else set())
-    for tok, depth in subtree_bfs(trigger, skip, clauses=False):
+    # the verb and a to-infinitive it governs ("agreed to lift sanctions on Belarus"), and objects
+    verbs = {trigger.i} | {c.i for c in trigger.children if c.dep_ in ("xcomp", "advcl")
+                           and c.i not in skip}
+    objects = {c.i for v in verbs for c in trigger.doc[v].children if c.dep_ in ("dobj", "obj")}
+    for tok, _depth in subtree_bfs(trigger, skip, clauses=False):
         if tok.dep_ != "prep" or tok.lower_ not in preps:
             continue
         if event_type in ("MOBILIZE", "RETREAT") and tok.head.i == trigger.i \
                 and tok.lower_ in _MOVEMENT_PREPS:
             continue  # "marching on Tripoli", "withdrew to X": places, not parties
-        on_object = obj is not None and tok.head.i == obj.i
-        if depth == 1 or on_object or tok.lower_ in _DEEP_TARGET_PREPS:
+        if tok.head.i in verbs or tok.head.i in objects or tok.lower_ in _DEEP_TARGET_PREPS:
             for pobj in tok.children:
                 if pobj.dep_ == "pobj":
                     eid = entity_of(pobj, res, sent_start)
@@ -397,7 +403,7 @@ def extract_events(doc: Doc, res: ResolvedEntities, published: date | None,
         return ()
     sentences = sentence_spans(doc)
     events = []
-    seen: set[tuple[int, str, str | None, str | None]] = set()
+    seen: dict[tuple[int, str, str | None], int] = {}
     for index, sent in enumerate(sentences):
         prev_start = sentences[index - 1].start if index else sent.start
         triggers = {}
@@ -405,21 +411,25 @@ def extract_events(doc: Doc, res: ResolvedEntities, published: date | None,
             matched = match_trigger(token, lexicon, res)
             if matched:
                 triggers[token.i] = matched
-        for i, (text, entry) in triggers.items():
+        chains = {i: governors(doc[i]) for i in triggers}
+        own = {i: m for i, m in triggers.items()
+               if not _subsumed(doc[i], m[1], chains[i], triggers)}
+        for i, (text, entry) in own.items():
             trigger = doc[i]
-            chain = governors(trigger)
-            if _subsumed(trigger, entry, chain, triggers):
-                continue
-            event = _build(doc, sent, index, trigger, text, entry, chain, triggers, res,
+            chain = chains[i]
+            event = _build(doc, sent, index, trigger, text, entry, chain, own, res,
                            published, prev_start)
             # "recalled ambassadors and suspended aid": conjoined verbs of one type, one event
             first = trigger
-            while first.dep_ == "conj" and first.head.i in triggers:
+            while first.dep_ == "conj" and first.head.i in own:
                 first = first.head
-            key = (first.i, event.event_type, event.actor_id, event.target_id)
+            key = (first.i, event.event_type, event.actor_id)
             if key not in seen:
-                seen.add(key)
+                seen[key] = len(events)
                 events.append(event)
+            elif events[seen[key]].target_id is None and event.target_id is not None:
+                events[seen[key]] = replace(events[seen[key]], target_id=event.target_id,
+                                            target_text=event.target_text)
     return tuple(events)
 
 

@@ -28,6 +28,10 @@ GROUP_NOUNS = MILITARY_NOUNS | frozenset({
     "legislator", "minister", "spokesman", "spokeswoman", "spokesperson", "representative",
     "member", "leader", "commander", "chief", "head", "supporter", "ally", "backer", "camp",
     "side", "mission", "team", "authority", "regime", "administration", "agent", "operative",
+    "ambassador", "movement", "organisation", "organization", "alliance", "front", "association",
+    "council", "committee", "network", "agency", "company", "firm", "party", "wing",
+    # what is attacked stands for whom it belongs to: "al-Shabaab positions", "Houthi targets"
+    "position", "target", "stronghold", "outpost", "hideout", "headquarters", "installation",
 })
 GOVERNMENT_NOUNS = frozenset({
     "government", "authority", "administration", "junta", "cabinet", "ministry", "regime",
@@ -73,6 +77,17 @@ _ALLIANCE_VERBS = frozenset({"ally", "back", "support", "affiliate", "link", "al
 _RELATIVE = frozenset({"who", "which", "that", "whom", "whose"})
 _HE_SHE = frozenset({"he", "his", "him", "she", "her", "hers"})
 PLACE_LABELS = frozenset({"GPE", "LOC", "FAC"})
+
+
+def noun_lemma(token: Token) -> str:
+    """Lowercased lemma, singular even for capitalised plurals the lemmatizer keeps ("Rebels")."""
+    lemma = token.lemma_.lower()
+    plural_tag = token.tag_ in ("NNS", "NNPS") or token.tag_ == "NNP" and token.is_sent_start
+    if lemma == token.lower_ and plural_tag:  # "Rebels of ..." at the start of a sentence
+        for suffix, repl in (("ies", "y"), ("ses", "s"), ("s", "")):
+            if lemma.endswith(suffix) and len(lemma) > len(suffix) + 2:
+                return lemma[: -len(suffix)] + repl
+    return lemma
 
 
 def climb(token: Token) -> Token | None:
@@ -210,7 +225,7 @@ def entity_of(token: Token, res: ResolvedEntities, sent_start: int, depth: int =
             found = entity_of(c, res, sent_start, depth + 1)
             if found:
                 return found
-    lemma = token.lemma_.lower()
+    lemma = noun_lemma(token)
     if lemma in MEASURE_NOUNS or token.like_num:  # "hundreds of supporters of the party"
         for o in _of_objects(token):
             return entity_of(o, res, sent_start, depth + 1, state)
@@ -290,8 +305,9 @@ def _state(entity_id: str, res: ResolvedEntities) -> str:
 def subtree_bfs(token: Token, skip: set[int], clauses: bool = True) -> Iterator[tuple[Token, int]]:
     """Tokens below `token` in breadth-first order with their depth, not entering `skip` heads.
 
-    With clauses=False, embedded clauses are not entered except a purpose clause of the verb
-    itself ("moved vehicles ... to defend the capital against ...").
+    With clauses=False, embedded clauses are not entered except a to-infinitive of the verb
+    itself ("moved vehicles ... to defend the capital against ...", "agreed to lift sanctions
+    on Belarus").
     """
     frontier = [(token, 0)]
     while frontier:
@@ -302,7 +318,7 @@ def subtree_bfs(token: Token, skip: set[int], clauses: bool = True) -> Iterator[
                     continue
                 if not clauses and c.pos_ in ("VERB", "AUX") and c.dep_ in (
                     "acl", "relcl", "ccomp", "csubj", "conj", "parataxis", "xcomp", "advcl", "pcomp"
-                ) and not (c.dep_ == "advcl" and t is token and any(
+                ) and not (c.dep_ in ("advcl", "xcomp") and t is token and any(
                     a.dep_ == "aux" and a.lower_ == "to" for a in c.children)):
                     continue
                 yield c, d + 1
