@@ -90,6 +90,9 @@ def decode_html(raw: bytes) -> str:
         return raw.decode("utf-8")
     except UnicodeDecodeError:
         pass
+    mostly_utf8 = _decode_mostly_utf8(raw)
+    if mostly_utf8 is not None:
+        return mostly_utf8
     declared = _DECLARED_CHARSET.search(raw[:16384])
     if declared:
         label = (declared.group(1) or declared.group(2)).decode("ascii", "ignore").lower()
@@ -103,6 +106,26 @@ def decode_html(raw: bytes) -> str:
 
 
 _NON_ASCII_WORD = re.compile(r"\w*[^\x00-\x7f]\w*")
+_UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xf4][\x80-\xbf]+")
+
+
+def _decode_mostly_utf8(raw: bytes) -> str | None:
+    """UTF-8 with a few stray legacy bytes (a CMS pasting latin-1 into a UTF-8 page): decode the
+    UTF-8 and read only the stray bytes as windows-1252. None when the page is not mostly UTF-8."""
+    valid = len(_UTF8_MULTIBYTE.findall(raw))
+    text = raw.decode("utf-8", errors="replace")
+    stray = text.count("\ufffd")
+    if valid < 3 or stray > valid:
+        return None
+    return raw.decode("utf-8", errors="_newsduck_cp1252")
+
+
+def _cp1252_fallback(error: UnicodeDecodeError) -> tuple[str, int]:
+    bad = error.object[error.start:error.end]
+    return bad.decode("cp1252", errors="replace"), error.end
+
+
+codecs.register_error("_newsduck_cp1252", _cp1252_fallback)
 
 
 def _decode_undeclared(raw: bytes) -> str:

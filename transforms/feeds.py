@@ -10,12 +10,14 @@ import feedparser
 import lxml.html
 from lxml import etree
 
+from transforms.clean import decode_html
 from transforms.records import FeedEntry, ParsedFeed, Skipped
 from transforms.urls import canonicalize_url
 
 # Dates further ahead than this (clock skew, time zones) are wrong: treat them as missing.
 FUTURE_SLACK = timedelta(days=1)
 
+_XML_ENCODING = re.compile(r"""^(\s*<\?xml[^>]*?)\s+encoding\s*=\s*["'][^"']*["']""")
 _BLOCK_TAGS = ("p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "tr")
 _SPACES = re.compile(r"[ \t\r\f\v\u00a0]+")
 _BLANKS = re.compile(r"\n\s*\n+")
@@ -35,12 +37,15 @@ def parse_feed(raw: bytes, base_url: str, *, now: datetime | None = None,
         ParsedFeed with entries (links canonicalised, duplicates dropped) and per-item skips,
         or Skipped when the bytes are no feed at all.
     """
-    headers = {"content-location": base_url}
-    if content_type:
-        headers["content-type"] = content_type
-    parsed = feedparser.parse(raw, response_headers=headers, sanitize_html=True,
-                              resolve_relative_uris=True)
+    parsed = _feedparser(raw, base_url, content_type)
     problem = parsed.get("bozo_exception") if parsed.get("bozo") else None
+    if isinstance(problem, feedparser.CharacterEncodingOverride):
+        # The declared charset is a lie (the bytes do not decode with it): detect the real one,
+        # hand feedparser UTF-8, and keep the warning.
+        text = _XML_ENCODING.sub(r"\1", decode_html(raw), count=1)
+        reparsed = _feedparser(text.encode("utf-8"), base_url, "application/xml; charset=utf-8")
+        if reparsed.entries or not parsed.entries:
+            parsed = reparsed
     if isinstance(problem, feedparser.NonXMLContentType) and not content_type:
         problem = None  # we passed no Content-Type, so there was none to be wrong
     warning = _describe(problem)
@@ -79,6 +84,14 @@ def parse_feed(raw: bytes, base_url: str, *, now: datetime | None = None,
         skipped=tuple(skipped),
         warning=warning,
     )
+
+
+def _feedparser(raw: bytes, base_url: str, content_type: str) -> feedparser.FeedParserDict:
+    """feedparser on bytes only: a str would be taken as a URL or a file name to open."""
+    headers = {"content-location": base_url}
+    if content_type:
+        headers["content-type"] = content_type
+    return feedparser.parse(bytes(raw), response_headers=headers, sanitize_html=True, resolve_relative_uris=True)
 
 
 def html_to_text(fragment: str) -> str:
