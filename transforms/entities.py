@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 from spacy.tokens import Doc
 
 from transforms.gazetteer import is_acronym
-from transforms.mentions import RawMention, extract_mentions, sentence_of_tokens, sentence_spans
+from transforms.mentions import RawMention, extract_mentions, sentence_of_tokens
 from transforms.names import (
     coarse_label,
     initials,

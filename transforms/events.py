@@ -1,122 +1,53 @@
 """Events from the dependency parse: who did what to whom, where and when (pure).
 
-Precision first: only a verb whose lemma (or verb + particle) is in the lexicon and whose
-object/subject constraints hold is a trigger; a sentence without one yields nothing. A trigger
-that complements another typed trigger ("agreed to withdraw", "refused to meet", "accused X of
-attacking") is not an event of its own, and nothing under "deny" is. Negated: a "not" on the
-trigger or on the verb it complements, or a "fail to" above it ("did not succeed in taking").
+Precision first: only typed triggers (transforms/triggers.py) make events; a sentence without
+one yields nothing. For each: the actor is the subject (climbing from "failed to take" to the
+verb it complements), resolved through the noun phrase (transforms/syntax.py); the target is the
+object or a with/against/between/on phrase of the verb or its object; the location a place
+attached to the verb or its object ("in X", a captured town), else an "in X" of the sentence
+outside other events' clauses; the date a DATE/TIME expression of the clause resolved against
+the publish date (transforms/dates.py), else the publish date flagged "publish_date". Negated: a
+"not" on the trigger or a verb it complements, or a "fail to" above it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from collections.abc import Mapping
+from dataclasses import replace
 from datetime import date
 
 from spacy.tokens import Doc, Span, Token
 
 from transforms.dates import resolve_date
-from transforms.entities import ResolvedEntities, sentence_spans
+from transforms.entities import ResolvedEntities
+from transforms.mentions import EVIDENCE_NOUNS, sentence_spans
+from transforms.lexicon import (  # re-exported: flows/nlp.py and tests import them from here
+    PLOVER_TYPES,
+    Lexicon,
+    LexiconEntry,
+    parse_lexicon,
+    quad_class,
+)
 from transforms.records import Event
-from transforms.mentions import EVIDENCE_NOUNS
 from transforms.syntax import (
-    CROWD_NOUNS,
-    GROUP_NOUNS,
-    LIGHT_NOUNS,
-    MEASURE_NOUNS,
-    MILITARY_NOUNS,
-    PERSON_NOUNS,
     PLACE_LABELS,
     PLACE_NOUNS,
     agent_of,
     coordination,
     direct_object,
     entity_of,
-    noun_lemma,
     governors,
     phrase_text,
     subject_of,
     subtree_bfs,
 )
+from transforms.triggers import WARN, match_trigger, subsumed, threat
 
-PLOVER_TYPES = (
-    "AGREE", "CONSULT", "SUPPORT", "CONCEDE", "COOPERATE", "AID", "RETREAT", "REQUEST",
-    "ACCUSE", "REJECT", "THREATEN", "PROTEST", "SANCTION", "MOBILIZE", "COERCE", "ASSAULT",
-)
-
-
-def quad_class(cameo_root: str) -> int:
-    """GDELT QuadClass of a CAMEO root: 01-05 -> 1, 06-08 -> 2, 09-13 -> 3, 14-20 -> 4."""
-    root = int(cameo_root[:2])
-    return 1 if root <= 5 else 2 if root <= 8 else 3 if root <= 13 else 4
-
-
-@dataclass(frozen=True, slots=True)
-class LexiconEntry:
-    """One trigger of the event lexicon and its typing.
-
-    A row applies when its constraints hold: `objects` (lemmas of the direct object, or the
-    classes PLACE / PERSON / ENTITY) and `subjects` (lemmas of the subject's head, or the classes
-    MILITARY / CROWD). Rows of one trigger are tried in file order; the first that fits wins.
-    """
-
-    trigger: str  # verb lemma ("withdraw") or verb + particle/preposition ("pull out", "call for")
-    event_type: str  # PLOVER type
-    cameo_code: str  # CAMEO code, 3-4 digits ("0874"); its first two digits are the root
-    quad_class: int
-    objects: frozenset[str] = frozenset()
-    subjects: frozenset[str] = frozenset()
-
-    @property
-    def cameo_root(self) -> str:
-        return self.cameo_code[:2]
-
-
-@dataclass(frozen=True, slots=True)
-class Lexicon:
-    """The event lexicon: rows grouped by trigger, in file order."""
-
-    entries: tuple[LexiconEntry, ...] = ()
-    by_trigger: Mapping[str, tuple[LexiconEntry, ...]] = field(default_factory=dict)
-
-
-def _split(value: str | None) -> frozenset[str]:
-    return frozenset(v.strip() for v in (value or "").split("|") if v.strip())
-
-
-def parse_lexicon(rows: Iterable[Mapping[str, str]]) -> Lexicon:
-    """Build the lexicon from CSV rows (trigger, object, subject, event_type, cameo_code, quad_class).
-
-    Args:
-        rows: dicts as csv.DictReader yields them.
-
-    Returns:
-        The lexicon. Rows with an unknown PLOVER type or a malformed CAMEO code are dropped; an
-        empty quad_class is derived from the CAMEO root, a contradicting one raises ValueError.
-    """
-    entries = []
-    for row in rows:
-        trigger = " ".join((row.get("trigger") or "").lower().split())
-        event_type = (row.get("event_type") or "").strip().upper()
-        code = (row.get("cameo_code") or "").strip()
-        if not trigger or event_type not in PLOVER_TYPES or not code.isdigit() or len(code) < 2:
-            continue
-        derived = quad_class(code)
-        given = (row.get("quad_class") or "").strip()
-        if given and int(given) != derived:
-            raise ValueError(f"lexicon row {trigger!r}: QuadClass {given} but CAMEO {code}")
-        entries.append(LexiconEntry(trigger, event_type, code, derived,
-                                    _split(row.get("object")), _split(row.get("subject"))))
-    grouped: dict[str, list[LexiconEntry]] = {}
-    for entry in entries:
-        grouped.setdefault(entry.trigger, []).append(entry)
-    return Lexicon(tuple(entries), {k: tuple(v) for k, v in grouped.items()})
-
+__all__ = ["PLOVER_TYPES", "Lexicon", "LexiconEntry", "extract_events", "parse_lexicon",
+           "quad_class"]
 
 # Event types where "A and B met" makes B the target when nothing else is.
 SYMMETRIC_TYPES = frozenset({"CONSULT", "AGREE", "COOPERATE", "SUPPORT"})
-# "denied attacking", "ordered police to block roads": the embedded act is not asserted
-_BLOCKERS = frozenset({"deny", "dismiss", "rule", "order", "instruct", "tell", "direct"})
 _FAIL = frozenset({"fail"})
 _FUTURE_AUX = frozenset({"will", "'ll", "shall", "would"})  # "said he would travel on Monday"
 # prepositions that introduce the party acted upon, and their place ranks for the location
@@ -134,103 +65,6 @@ _MOVEMENT_TYPES = frozenset({"MOBILIZE", "RETREAT", "AID", "CONSULT"})
 _MOVEMENT_PREPS = frozenset({"to", "into", "towards", "toward", "from", "on", "onto"})
 
 
-
-
-def _obj_lemmas(obj: Token) -> set[str]:
-    """The object's lemma, its compounds', and a measured noun's ("aid convoys" -> convoy, aid;
-    "companies of soldiers" -> company, soldier)."""
-    lemmas = {noun_lemma(obj)} | {noun_lemma(c) for c in obj.children if c.dep_ == "compound"}
-    if noun_lemma(obj) in MEASURE_NOUNS or obj.like_num:  # "two companies of soldiers"
-        for prep in obj.children:
-            if prep.dep_ == "prep" and prep.lower_ == "of":
-                for pobj in prep.children:
-                    if pobj.dep_ == "pobj":
-                        lemmas |= _obj_lemmas(pobj)
-    return lemmas
-
-
-def _fits_object(entry: LexiconEntry, obj: Token | None, res: ResolvedEntities) -> bool:
-    if not entry.objects:
-        return True
-    if obj is None:
-        return False
-    lemmas = _obj_lemmas(obj)
-    if lemmas & entry.objects:
-        return True
-    eid = res.token_entity.get(obj.i)
-    label = res.by_id[eid].label if eid else ""
-    if "PLACE" in entry.objects and (label in PLACE_LABELS or lemmas & PLACE_NOUNS):
-        return True
-    if "PERSON" in entry.objects and (label == "PERSON" or lemmas & PERSON_NOUNS):
-        return True
-    return "ENTITY" in entry.objects and bool(label)
-
-
-def _fits_subject(entry: LexiconEntry, subj: Token | None, res: ResolvedEntities) -> bool:
-    if not entry.subjects:
-        return True
-    if subj is None:
-        return False
-    lemma = noun_lemma(subj)
-    if lemma in entry.subjects:
-        return True
-    eid = res.token_entity.get(subj.i)
-    if "MILITARY" in entry.subjects and (
-        lemma in MILITARY_NOUNS or eid and res.kind.get(eid) == "armed"
-        or any(c.lemma_.lower() in MILITARY_NOUNS for c in subj.children if c.dep_ == "compound")
-    ):
-        return True
-    if "AGENT" in entry.subjects and (
-        eid or lemma in GROUP_NOUNS or lemma in CROWD_NOUNS or lemma in PERSON_NOUNS
-        or subj.lower_ in ("he", "she", "they", "we", "who")
-    ):
-        return True  # someone acted: not "the storm killed", "the curbs threaten"
-    return "CROWD" in entry.subjects and lemma in CROWD_NOUNS
-
-
-def asserted(token: Token) -> bool:
-    """The clause of a verb is asserted, not a modifier of a noun: "forces backed by Turkey",
-    "calls to withdraw", "a deal meant to reopen ports" are not events ("a statement welcoming"
-    is: the statement is the act)."""
-    current: Token | None = token
-    while current is not None:
-        head = current
-        while head.dep_ == "conj" and head.head is not head:
-            head = head.head
-        if head.dep_ in ("amod", "compound", "nmod"):
-            return False
-        if head.dep_ == "acl" and head.head.lemma_.lower() not in LIGHT_NOUNS:
-            return False
-        if head.dep_ == "relcl" and any(c.dep_ == "aux" and c.lower_ == "to" for c in head.children):
-            return False  # "calls to withdraw": an infinitival relative is not asserted
-        if head.dep_ not in ("xcomp", "pcomp", "advcl", "conj"):
-            return True
-        current = head.head if head.head is not head else None
-    return True
-
-
-def match_trigger(token: Token, lexicon: Lexicon, res: ResolvedEntities) -> tuple[str, LexiconEntry] | None:
-    """The lexicon row a verb token triggers, with the trigger text, or None."""
-    if token.pos_ != "VERB" or token.dep_ in ("amod", "compound", "nmod", "aux", "auxpass"):
-        return None
-    if not asserted(token):
-        return None  # "forces backed by Turkey", "a deal meant to reopen ports": not events
-    lemma = token.lemma_.lower()
-    particles = [c.lower_ for c in token.children if c.dep_ in ("prt", "prep")]
-    keys = [f"{lemma} {p}" for p in particles if f"{lemma} {p}" in lexicon.by_trigger]
-    keys.append(lemma)
-    obj = direct_object(token)
-    subj, passive = subject_of(token)
-    if passive:
-        obj, subj = subj, agent_of(token)
-    for key in keys:
-        for entry in lexicon.by_trigger.get(key, ()):
-            if _fits_object(entry, obj, res) and _fits_subject(entry, subj, res):
-                text = key
-                if entry.objects and obj is not None and obj.lemma_.lower() in entry.objects:
-                    text = f"{key} {obj.lemma_.lower()}"
-                return text, entry
-    return None
 
 
 def _is_future(chain: list[Token]) -> bool:
@@ -363,29 +197,6 @@ def _target(trigger: Token, obj: Token | None, skip: set[int], res: ResolvedEnti
     return None, None
 
 
-def _subsumed(trigger: Token, entry: LexiconEntry, chain: list[Token],
-              triggers: Mapping[int, tuple[str, LexiconEntry]]) -> bool:
-    """A trigger that is part of another event, or of a denial, is not an event of its own.
-
-    "agreed to withdraw" is the agreement, "accused X of attacking" the accusation, "met ... to
-    discuss" one meeting; "denied attacking" is nothing. "moved troops to attack" stays two.
-    """
-    if any(g.lemma_.lower() in _BLOCKERS for g in chain):
-        return True
-    if not chain:
-        return False
-    governor = chain[0]
-    if governor.i not in triggers:
-        return False
-    if trigger.dep_ in ("xcomp", "pcomp", "ccomp", "acl"):
-        return True
-    # "marched to denounce", "met to discuss": a purpose is part of the act it follows
-    return trigger.dep_ == "advcl" and (
-        triggers[governor.i][1].event_type == entry.event_type
-        or any(c.dep_ == "aux" and c.lower_ == "to" for c in trigger.children)
-    )
-
-
 def extract_events(doc: Doc, res: ResolvedEntities, published: date | None,
                    lexicon: Lexicon) -> tuple[Event, ...]:
     """Typed events of one parsed article.
@@ -413,7 +224,7 @@ def extract_events(doc: Doc, res: ResolvedEntities, published: date | None,
                 triggers[token.i] = matched
         chains = {i: governors(doc[i]) for i in triggers}
         own = {i: m for i, m in triggers.items()
-               if not _subsumed(doc[i], m[1], chains[i], triggers)}
+               if not subsumed(doc[i], m[1], chains[i], triggers)}
         for i, (text, entry) in own.items():
             trigger = doc[i]
             chain = chains[i]
@@ -433,20 +244,6 @@ def extract_events(doc: Doc, res: ResolvedEntities, published: date | None,
     return tuple(events)
 
 
-_WARN = frozenset({"warn", "threaten", "vow"})
-
-
-def _threat(entry: LexiconEntry) -> LexiconEntry:
-    """The THREATEN row for a warned-of act: force (138), sanctions (1312), else 130."""
-    if entry.event_type in ("ASSAULT", "MOBILIZE"):
-        code = "138"
-    elif entry.event_type in ("COERCE", "SANCTION"):
-        code = "1312"
-    else:
-        code = "130"
-    return LexiconEntry(entry.trigger, "THREATEN", code, quad_class(code))
-
-
 def _locative(token: Token) -> bool:
     """A place named as where something is: "in Khartoum", "at the border in Cucuta"."""
     while token.dep_ == "conj":
@@ -464,9 +261,9 @@ def _build(doc: Doc, sent: Span, index: int, trigger: Token, text: str, entry: L
         obj, subj = subj, agent_of(trigger)
     clause = chain[-1] if chain else trigger
     speaker = clause.head if clause.dep_ == "ccomp" and clause.head.pos_ in ("VERB", "AUX") else None
-    if speaker is not None and speaker.lemma_.lower() in _WARN and _is_future([trigger, *chain]):
+    if speaker is not None and speaker.lemma_.lower() in WARN and _is_future([trigger, *chain]):
         # "warned that the EU would impose sanctions": the warning is the event, a threat
-        entry = _threat(entry)
+        entry = threat(entry)
         text = f"{speaker.lemma_.lower()} {text}"
         subj, _ = subject_of(speaker)
     elif speaker is not None and subj is not None and subj.lower_ in ("it", "they", "we"):

@@ -1,0 +1,171 @@
+"""Which verbs are event triggers: lexicon rows matched against the parse (pure).
+
+A verb triggers a row when its lemma (or lemma + particle: "pull out", "call for") is the row's
+trigger, its clause is asserted (not "forces backed by Turkey", "calls to withdraw", "a deal
+meant to reopen ports"), and the row's object/subject constraints hold. A trigger inside
+another typed trigger's complement ("agreed to withdraw", "accused X of attacking", "marched to
+denounce") or under a denial or a command ("denied attacking", "ordered police to block") is
+folded into it: it is not an event of its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from spacy.tokens import Token
+
+from transforms.entities import ResolvedEntities
+from transforms.lexicon import Lexicon, LexiconEntry, quad_class
+from transforms.syntax import (
+    CROWD_NOUNS,
+    GROUP_NOUNS,
+    LIGHT_NOUNS,
+    MEASURE_NOUNS,
+    MILITARY_NOUNS,
+    PERSON_NOUNS,
+    PLACE_LABELS,
+    PLACE_NOUNS,
+    agent_of,
+    direct_object,
+    noun_lemma,
+    subject_of,
+)
+
+# "denied attacking", "ordered police to block roads": the embedded act is not asserted
+BLOCKERS = frozenset({"deny", "dismiss", "rule", "order", "instruct", "tell", "direct"})
+
+
+def _obj_lemmas(obj: Token) -> set[str]:
+    """The object's lemma, its compounds', and a measured noun's ("aid convoys" -> convoy, aid;
+    "companies of soldiers" -> company, soldier)."""
+    lemmas = {noun_lemma(obj)} | {noun_lemma(c) for c in obj.children if c.dep_ == "compound"}
+    if noun_lemma(obj) in MEASURE_NOUNS or obj.like_num:  # "two companies of soldiers"
+        for prep in obj.children:
+            if prep.dep_ == "prep" and prep.lower_ == "of":
+                for pobj in prep.children:
+                    if pobj.dep_ == "pobj":
+                        lemmas |= _obj_lemmas(pobj)
+    return lemmas
+
+
+def _fits_object(entry: LexiconEntry, obj: Token | None, res: ResolvedEntities) -> bool:
+    if not entry.objects:
+        return True
+    if obj is None:
+        return False
+    lemmas = _obj_lemmas(obj)
+    if lemmas & entry.objects:
+        return True
+    eid = res.token_entity.get(obj.i)
+    label = res.by_id[eid].label if eid else ""
+    if "PLACE" in entry.objects and (label in PLACE_LABELS or lemmas & PLACE_NOUNS):
+        return True
+    if "PERSON" in entry.objects and (label == "PERSON" or lemmas & PERSON_NOUNS):
+        return True
+    return "ENTITY" in entry.objects and bool(label)
+
+
+def _fits_subject(entry: LexiconEntry, subj: Token | None, res: ResolvedEntities) -> bool:
+    if not entry.subjects:
+        return True
+    if subj is None:
+        return False
+    lemma = noun_lemma(subj)
+    if lemma in entry.subjects:
+        return True
+    eid = res.token_entity.get(subj.i)
+    if "MILITARY" in entry.subjects and (
+        lemma in MILITARY_NOUNS or eid and res.kind.get(eid) == "armed"
+        or any(c.lemma_.lower() in MILITARY_NOUNS for c in subj.children if c.dep_ == "compound")
+    ):
+        return True
+    if "AGENT" in entry.subjects and (
+        eid or lemma in GROUP_NOUNS or lemma in CROWD_NOUNS or lemma in PERSON_NOUNS
+        or subj.lower_ in ("he", "she", "they", "we", "who")
+    ):
+        return True  # someone acted: not "the storm killed", "the curbs threaten"
+    return "CROWD" in entry.subjects and lemma in CROWD_NOUNS
+
+
+def asserted(token: Token) -> bool:
+    """The clause of a verb is asserted, not a modifier of a noun: "forces backed by Turkey",
+    "calls to withdraw", "a deal meant to reopen ports" are not events ("a statement welcoming"
+    is: the statement is the act)."""
+    current: Token | None = token
+    while current is not None:
+        head = current
+        while head.dep_ == "conj" and head.head is not head:
+            head = head.head
+        if head.dep_ in ("amod", "compound", "nmod"):
+            return False
+        if head.dep_ == "acl" and head.head.lemma_.lower() not in LIGHT_NOUNS:
+            return False
+        if head.dep_ == "relcl" and any(c.dep_ == "aux" and c.lower_ == "to" for c in head.children):
+            return False  # "calls to withdraw": an infinitival relative is not asserted
+        if head.dep_ not in ("xcomp", "pcomp", "advcl", "conj"):
+            return True
+        current = head.head if head.head is not head else None
+    return True
+
+
+def match_trigger(token: Token, lexicon: Lexicon, res: ResolvedEntities) -> tuple[str, LexiconEntry] | None:
+    """The lexicon row a verb token triggers, with the trigger text, or None."""
+    if token.pos_ != "VERB" or token.dep_ in ("amod", "compound", "nmod", "aux", "auxpass"):
+        return None
+    if not asserted(token):
+        return None  # "forces backed by Turkey", "a deal meant to reopen ports": not events
+    lemma = token.lemma_.lower()
+    particles = [c.lower_ for c in token.children if c.dep_ in ("prt", "prep")]
+    keys = [f"{lemma} {p}" for p in particles if f"{lemma} {p}" in lexicon.by_trigger]
+    keys.append(lemma)
+    obj = direct_object(token)
+    subj, passive = subject_of(token)
+    if passive:
+        obj, subj = subj, agent_of(token)
+    for key in keys:
+        for entry in lexicon.by_trigger.get(key, ()):
+            if _fits_object(entry, obj, res) and _fits_subject(entry, subj, res):
+                text = key
+                if entry.objects and obj is not None and obj.lemma_.lower() in entry.objects:
+                    text = f"{key} {obj.lemma_.lower()}"
+                return text, entry
+    return None
+
+
+def subsumed(trigger: Token, entry: LexiconEntry, chain: list[Token],
+              triggers: Mapping[int, tuple[str, LexiconEntry]]) -> bool:
+    """A trigger that is part of another event, or of a denial, is not an event of its own.
+
+    "agreed to withdraw" is the agreement, "accused X of attacking" the accusation, "met ... to
+    discuss" one meeting; "denied attacking" is nothing. "moved troops to attack" stays two.
+    """
+    if any(g.lemma_.lower() in BLOCKERS for g in chain):
+        return True
+    if not chain:
+        return False
+    governor = chain[0]
+    if governor.i not in triggers:
+        return False
+    if trigger.dep_ in ("xcomp", "pcomp", "ccomp", "acl"):
+        return True
+    # "marched to denounce", "met to discuss": a purpose is part of the act it follows
+    return trigger.dep_ == "advcl" and (
+        triggers[governor.i][1].event_type == entry.event_type
+        or any(c.dep_ == "aux" and c.lower_ == "to" for c in trigger.children)
+    )
+
+
+WARN = frozenset({"warn", "threaten", "vow"})
+
+
+def threat(entry: LexiconEntry) -> LexiconEntry:
+    """The THREATEN row for a warned-of act: force (138), sanctions (1312), else 130."""
+    if entry.event_type in ("ASSAULT", "MOBILIZE"):
+        code = "138"
+    elif entry.event_type in ("COERCE", "SANCTION"):
+        code = "1312"
+    else:
+        code = "130"
+    return LexiconEntry(entry.trigger, "THREATEN", code, quad_class(code))
+
+
