@@ -266,3 +266,20 @@ def test_agreement_reaches_into_its_infinitive_for_the_target(nlp):
 def test_conjoined_acts_of_one_type_are_one_event(nlp):
     analysis = analyze("Mali recalled its ambassadors and suspended all aid to Niger on Sunday.")
     assert [e.event_type for e in analysis.events] == ["SANCTION"]
+
+
+def test_where_clause_takes_the_time_of_its_antecedent(nlp):
+    ev, actor, target, location = one_event(
+        "Prince Mohammed is due to fly to New Delhi on Tuesday, where he will meet "
+        "Prime Minister Narendra Modi.")
+    assert (ev.event_type, location) == ("CONSULT", "New Delhi")
+    assert ev.event_date == date(2021, 6, 15)
+
+
+def test_hypothetical_people_do_not_act(nlp):
+    assert analyze("Police will deal firmly with anyone who tries to block roads.").events == ()
+
+
+def test_participles_of_one_act_are_one_event(nlp):
+    analysis = analyze("ECOWAS imposed sanctions on Mali, closing borders and freezing its assets.")
+    assert [e.event_type for e in analysis.events] == ["COERCE"]

@@ -92,8 +92,8 @@ def _date_verb(token: Token) -> Token | None:
     head, noun_hops = token.head, 0
     while head.pos_ not in ("VERB", "AUX") and head.head is not head:
         if head.pos_ in ("NOUN", "PROPN", "PRON"):
-            noun_hops += 1
-            if noun_hops > 1 or head.dep_ not in ("nsubj", "nsubjpass", "dobj", "pobj", "attr"):
+            noun_hops += 1  # "talks at the residence on Sunday evening": two nouns up
+            if noun_hops > 2 or head.dep_ not in ("nsubj", "nsubjpass", "dobj", "pobj", "attr"):
                 return None
         head = head.head
     return head if head.pos_ in ("VERB", "AUX") else None
@@ -171,12 +171,18 @@ def _target(trigger: Token, obj: Token | None, skip: set[int], res: ResolvedEnti
         eid = entity_of(obj, res, sent_start)
         if usable(eid):
             return eid, obj
-        if eid is None:
+        if eid is None:  # "struck Ukraine's port", "ordered the release of Pakistani prisoners"
             for c in obj.children:
                 if c.dep_ == "poss":
                     eid = entity_of(c, res, sent_start)
                     if usable(eid):
                         return eid, c
+            for prep in obj.children:
+                if prep.dep_ == "prep" and prep.lower_ == "of":
+                    for pobj in prep.children:
+                        eid = entity_of(pobj, res, sent_start) if pobj.dep_ == "pobj" else None
+                        if usable(eid) and res.by_id[eid].label not in PLACE_LABELS:
+                            return eid, pobj
     preps = _TARGET_PREPS | ({"from"} if event_type == "SANCTION" else set())
     # the verb and a to-infinitive it governs ("agreed to lift sanctions on Belarus"), and objects
     verbs = {trigger.i} | {c.i for c in trigger.children if c.dep_ in ("xcomp", "advcl")
@@ -313,10 +319,14 @@ def _build(doc: Doc, sent: Span, index: int, trigger: Token, text: str, entry: L
     used = {actor_id, target_id}
     directional = entry.event_type in _MOVEMENT_TYPES
     location_id, location_text = None, ""
-    if clause.dep_ == "relcl" and any(c.lower_ == "where" for c in clause.children):
-        eid = res.token_entity.get(clause.head.i)  # "to New Delhi, where he will meet Modi"
-        if eid and res.by_id[eid].label in PLACE_LABELS and eid not in used:
-            location_id, location_text = eid, clause.head.text
+    where = clause.dep_ == "relcl" and any(c.lower_ in ("where", "when") for c in clause.children)
+    if where:  # "fly to New Delhi on Tuesday, where he will meet Modi": the place before "where"
+        before = [(start, eid) for start, _end, eid in res.mention_spans
+                  if sent.start <= start < clause.left_edge.i
+                  and res.by_id[eid].label in PLACE_LABELS and eid not in used]
+        if before:
+            start, location_id = before[-1]
+            location_text = doc[start].text
     for head in (trigger, *chain) if location_id is None else ():
         places = [p for p in _places(head, place_skip | ({trigger.i} if head is not trigger else set()),
                                      res, directional or head is not trigger)
@@ -334,7 +344,13 @@ def _build(doc: Doc, sent: Span, index: int, trigger: Token, text: str, entry: L
         if near:
             _, location_id, location_text = min(near)
     future = _is_future([trigger, *chain])
-    event_date, precision, source = _event_date(doc, sent, [trigger, *chain], published, future)
+    dated = [trigger, *chain]
+    if where:  # the time of the clause "where"/"when" hangs on
+        anchor = clause.head
+        while anchor.pos_ not in ("VERB", "AUX") and anchor.head is not anchor:
+            anchor = anchor.head
+        dated.append(anchor)
+    event_date, precision, source = _event_date(doc, sent, dated, published, future)
     start_char = sent.start_char + (len(sent.text) - len(sent.text.lstrip()))
     end_char = sent.end_char - (len(sent.text) - len(sent.text.rstrip()))
     return Event(

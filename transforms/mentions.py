@@ -251,7 +251,8 @@ def _person_title(doc: Doc, start: int, root: Token) -> str:
     words: list[str] = []
     i = start - 1
     while i >= 0 and (doc[i].dep_ == "compound" and doc[i].head.i == root.i or doc[i].text == "-") \
-            and not doc[i].is_space and doc[i].ent_type_ not in ("GPE", "ORG", "NORP"):
+            and not doc[i].is_space and (doc[i].ent_type_ not in ("GPE", "ORG", "NORP")
+                                         or doc[i].lower_ in _PORTFOLIOS):
         words.insert(0, doc[i].lower_)
         i -= 1
     title = " ".join(w for w in words if w != "-")

@@ -48,7 +48,8 @@ MEASURE_NOUNS = frozenset({
     "lot", "kind", "type", "amount", "quantity", "supply", "package", "round", "crowd",
 })
 CROWD_NOUNS = frozenset({
-    "consumer", "shopper", "voter", "fan", "pilgrim", "refugee", "migrant",
+    "consumer", "shopper", "voter", "fan", "pilgrim", "refugee", "migrant", "prisoner",
+    "hostage", "detainee", "captive", "civilian", "patient", "victim", "fisherman", "sailor",
     "protester", "protestor", "demonstrator", "crowd", "people", "thousand", "hundred",
     "dozen", "worker", "student", "supporter", "resident", "doctor", "teacher", "employee",
     "union", "activist", "farmer", "driver", "citizen", "nurse", "woman", "man", "youth",

@@ -87,6 +87,10 @@ def _fits_subject(entry: LexiconEntry, subj: Token | None, res: ResolvedEntities
     return "CROWD" in entry.subjects and lemma in CROWD_NOUNS
 
 
+_INDEFINITE = frozenset({"anyone", "anybody", "whoever", "everyone", "everybody", "those",
+                         "someone", "somebody", "anything", "whatever"})
+
+
 def asserted(token: Token) -> bool:
     """The clause of a verb is asserted, not a modifier of a noun: "forces backed by Turkey",
     "calls to withdraw", "a deal meant to reopen ports" are not events ("a statement welcoming"
@@ -102,6 +106,8 @@ def asserted(token: Token) -> bool:
             return False
         if head.dep_ == "relcl" and any(c.dep_ == "aux" and c.lower_ == "to" for c in head.children):
             return False  # "calls to withdraw": an infinitival relative is not asserted
+        if head.dep_ == "relcl" and head.head.lower_ in _INDEFINITE:
+            return False  # "anyone who tried to block roads": nobody in particular did
         if head.dep_ not in ("xcomp", "pcomp", "advcl", "conj"):
             return True
         current = head.head if head.head is not head else None
@@ -146,6 +152,9 @@ def subsumed(trigger: Token, entry: LexiconEntry, chain: list[Token],
     governor = chain[0]
     if governor.i not in triggers:
         return False
+    if trigger.dep_ == "conj":  # "closing borders and freezing assets": as its first conjunct
+        return triggers[governor.i][1].event_type == entry.event_type and subsumed(
+            governor, triggers[governor.i][1], chain[1:], triggers)
     if trigger.dep_ in ("xcomp", "pcomp", "ccomp", "acl"):
         return True
     # "marched to denounce", "met to discuss": a purpose is part of the act it follows
