@@ -166,6 +166,8 @@ def _ingest(settings: Settings, logger) -> dict:
     tables = {
         "feeds": staging.to_table("feeds", (_feed_row(o, states) for o in outcomes)),
         "skips": staging.to_table("skips", _feed_skips(run_id, outcomes)),
+        "feed_items": staging.to_table("feed_items", (
+            {"feed_url": o.source.url, "url": e.url, "first_seen_at": o.fetched_at} for o in outcomes for e in o.entries)),
         "runs": staging.to_table("runs", [_run_row(run_id, started, outcomes, totals, summary)]),
     }
     staging.write_batch(settings.staging_dir, f"{_stamp(started)}-{run_id[:8]}-zz-feeds", tables)
@@ -212,7 +214,7 @@ def _feed_row(outcome: FeedOutcome, states: dict[str, dict]) -> dict:
         "last_fetched_at": outcome.fetched_at,
         "last_success_at": outcome.fetched_at if outcome.status != "error" else None,
         "consecutive_errors": int(outcome.status == "error"),
-        "items_seen": outcome.new + sum(outcome.failed.values()) if outcome.status == "ok" else 0,
+        "items_seen": 0,  # counted from feed_items when merged
         "last_item_count": len(outcome.entries) if outcome.status == "ok" else None,
         "first_seen_at": outcome.fetched_at,
     }

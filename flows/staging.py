@@ -114,6 +114,21 @@ SCHEMAS: dict[str, pa.Schema] = {
         ("last_item_count", pa.int32()),
         ("first_seen_at", pa.timestamp("us")),
     ]),
+    "checkpoints": pa.schema([  # a backfill's progress, merged with the work it records
+        ("backfill_id", pa.string()),
+        ("unit", pa.string()),
+        ("source", pa.string()),
+        ("label", pa.string()),
+        ("resume_at", pa.string()),
+        ("done", pa.bool_()),
+        ("run_id", pa.string()),
+        ("updated_at", pa.timestamp("us")),
+    ]),
+    "feed_items": pa.schema([
+        ("feed_url", pa.string()),
+        ("url", pa.string()),
+        ("first_seen_at", pa.timestamp("us")),
+    ]),
     "runs": pa.schema([
         ("run_id", pa.string()),
         ("flow", pa.string()),

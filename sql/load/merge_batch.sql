@@ -266,8 +266,23 @@ on conflict (feed_url) do update set
         when excluded.last_status = 'error' then feeds.consecutive_errors + 1
         else 0
     end,
-    items_seen = feeds.items_seen + excluded.items_seen,
     last_item_count = coalesce(excluded.last_item_count, feeds.last_item_count);
+
+insert or ignore into feed_items
+select distinct on (feed_url, url) *
+from stage_feed_items;
+
+update feeds
+set items_seen = seen.n
+from (
+    select
+        feed_url,
+        count(*) as n
+    from feed_items
+    where feed_url in (select feed_url from stage_feed_items)
+    group by feed_url
+) as seen
+where feeds.feed_url = seen.feed_url;
 
 insert or replace into runs by name
 select *
