@@ -35,7 +35,7 @@ LEXICON_PATH = SEEDS_DIR / "event_lexicon.csv"
 
 # Bump when the extractor code (transforms/entities.py, events.py, dates.py, nlp.py) changes
 # what it produces for the same input; NLP_VERSION then changes and a reprocess can find stale rows.
-EXTRACTOR_VERSION = "2"
+EXTRACTOR_VERSION = "3"
 
 PARAGRAPHS = "newsduck_paragraphs"
 
