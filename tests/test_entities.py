@@ -205,3 +205,31 @@ def test_acronyms_from_word_prefixes():
 def test_diseases_are_not_entities(nlp):
     assert not [n for n, _ in entity_names(nlp, "Ebola patients fled the clinic in Katwa.")
                 if n == "Ebola"]
+
+
+def test_cross_article_ids_hold(nlp, seed_text):
+    """A second article that says only "Haftar" and "Serraj" gets the seed article's ids."""
+    from collections import defaultdict
+    from datetime import date
+
+    from flows.nlp import analyze_texts
+    from flows.settings import Settings
+    from transforms.entities import alias_keys
+
+    first, second = analyze_texts(
+        [(seed_text, date(2019, 4, 5)),
+         ("Haftar's forces shelled Tripoli on Monday. Serraj called for a ceasefire, and the "
+          "LNA said it would keep advancing.", date(2019, 4, 8))],
+        Settings().model)
+    owners = defaultdict(set)  # what the warehouse knows after loading the first article
+    for entity in first.entities:
+        for key in alias_keys(entity):
+            owners[key].add(entity.entity_id)
+    known = {key: next(iter(ids)) for key, ids in owners.items() if len(ids) == 1}
+    linked = link_entities(second, known)
+    seed_ids = {e.name: e.entity_id for e in first.entities}
+    linked_ids = {e.entity_id for e in linked.entities}
+    for name in ("Khalifa Haftar", "Fayez Al Sarraj", "Tripoli", "Libyan National Army"):
+        assert seed_ids[name] in linked_ids, name
+    assert {m.entity_id for m in linked.mentions} <= linked_ids
+    assert all(ev.actor_id in linked_ids | {None} for ev in linked.events)

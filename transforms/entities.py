@@ -282,6 +282,13 @@ def _title_index(mentions: list[RawMention], entity_of: Mapping[int, Entity]) ->
     return {title: next(iter(ids)) for title, ids in owners.items() if len(ids) == 1}
 
 
+def alias_keys(entity: Entity) -> set[tuple[str, str]]:
+    """The (coarse label, normalised alias) keys of an entity's name and aliases: what the
+    warehouse stores in entity_aliases and hands back to link_entities as known_aliases."""
+    label = coarse_label(entity.label)
+    return {(label, key) for form in (entity.name, *entity.aliases) if (key := normalize_alias(form))}
+
+
 _CONFUSABLE = frozenset({"PERSON", "ORG", "MISC"})
 
 
