@@ -38,6 +38,7 @@ from transforms.syntax import (
     entity_of,
     governors,
     phrase_text,
+    represented,
     subject_of,
     subtree_bfs,
 )
@@ -293,8 +294,8 @@ def _build(doc: Doc, sent: Span, index: int, trigger: Token, text: str, entry: L
             actor_id = named[0][0]
             actor_text = phrase_text(named[0][1])
             second_id = next((eid for eid, _ in named[1:] if eid != actor_id), None)
-        else:
-            actor_text = phrase_text(subj)
+        else:  # "Troops allied to the Tripoli government": the government, though unnamed
+            actor_text = phrase_text(represented(subj))
     subject_tokens = set()
     if subj is not None and subj.i >= sent.start and subj.i < sent.end:
         subject_tokens = {t.i for t in subj.subtree}

@@ -80,13 +80,3 @@ _ACRONYM = re.compile(r"^[A-Z][A-Z0-9.&-]{1,9}$")
 def is_acronym(text: str) -> bool:
     """True for all-capital short forms such as UN, U.N., LNA, G20."""
     return bool(_ACRONYM.match(text)) and sum(c.isalpha() for c in text) >= 2
-
-
-def acronym_table(entries: Iterable[GazetteerEntry]) -> dict[str, str]:
-    """Well-known acronyms from the gazetteer: short form -> canonical name (e.g. LNA -> ...)."""
-    table: dict[str, str] = {}
-    for entry in entries:
-        for form in (entry.name, *entry.aliases):
-            if is_acronym(form) and form != entry.name:
-                table[form.replace(".", "")] = entry.name
-    return table

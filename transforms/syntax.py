@@ -282,6 +282,20 @@ def entity_of(token: Token, res: ResolvedEntities, sent_start: int, depth: int =
     return None
 
 
+def represented(token: Token) -> Token:
+    """The phrase a group stands for when nothing in it is a named entity: "troops allied to the
+    Tripoli government" -> "the Tripoli government"; otherwise the token itself."""
+    if noun_lemma(token) in GROUP_NOUNS:
+        for c in token.children:
+            if c.dep_ in ("acl", "amod") and c.lemma_.lower() in _ALLIANCE_VERBS:
+                for p in c.children:
+                    if p.dep_ in ("prep", "agent"):
+                        for o in p.children:
+                            if o.dep_ == "pobj":
+                                return o
+    return token
+
+
 def _of_objects(token: Token) -> list[Token]:
     """The objects of a token's "of" phrases."""
     return [o for p in token.children if p.dep_ == "prep" and p.lower_ == "of"

@@ -133,7 +133,9 @@ def match_trigger(token: Token, lexicon: Lexicon, res: ResolvedEntities) -> tupl
             if _fits_object(entry, obj, res) and _fits_subject(entry, subj, res):
                 text = key
                 if entry.objects and obj is not None and obj.lemma_.lower() in entry.objects:
-                    text = f"{key} {obj.lemma_.lower()}"
+                    text = f"{key} {obj.lemma_.lower()}"  # "impose sanction"
+                if token.dep_ == "acl" and token.head.dep_ == "dobj":  # "issue statement welcome"
+                    text = f"{token.head.head.lemma_.lower()} {token.head.lemma_.lower()} {text}"
                 return text, entry
     return None
 
