@@ -120,6 +120,8 @@ def _ingest(settings: Settings, logger) -> dict:
     run_id = str(flow_run.id or warehouse.utcnow().strftime("local-%Y%m%dT%H%M%S"))
     started = warehouse.utcnow()
     staging.remove_orphans(settings.staging_dir)
+    if staging.pending_batches(settings.staging_dir):
+        load_staged(settings)  # work a locked database held back last time goes in first
     sources = read_catalogue(Path(settings.feeds))
     logger.info("polling %s feeds from %s", len(sources), settings.feeds)
 

@@ -1,0 +1,174 @@
+"""kill -9 at any moment, then run again: the tables end exactly as after an undisturbed run.
+And a reader holding the database past the lock bound costs a wait, never a row."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from tests.conftest import FIXTURES
+from tests.sitekit import Item, Site, news_page, rss20
+
+GOLD = sorted((FIXTURES / "gold").glob("*.txt"))
+
+
+def _snapshot(db: Path) -> dict[str, list[tuple]]:
+    """Every table's content without what only says when or by which run it was written."""
+    queries = {
+        "articles": "select * exclude (fetched_at, run_id) from articles",
+        "article_urls": "select * exclude (first_seen_at) from article_urls",
+        "raw_pages": "select article_id, url, http_status, content_type, html_gz from raw_pages",
+        "entities": "select * exclude (first_seen_at) from entities",
+        "entity_aliases": "select * from entity_aliases",
+        "article_entities": "select * from article_entities",
+        "mentions": "select * from mentions",
+        "events": "select * from events",
+        "feeds": "select feed_url, title, etag, last_status, last_error, consecutive_errors, items_seen,"
+                 " last_item_count from feeds",
+        "feed_items": "select feed_url, url from feed_items",
+        "skips": "select distinct stage, url, reason from skips",
+        "url_failures": "select url, reason, permanent, attempts from url_failures",
+    }
+    with duckdb.connect(str(db), read_only=True) as con:
+        snap = {name: sorted(con.execute(q).fetchall(), key=repr) for name, q in queries.items()}
+    snap["raw_pages"] = [row[:-1] + (hashlib.sha1(gzip.decompress(row[-1])).hexdigest(),) for row in snap["raw_pages"]]
+    return snap
+
+
+@pytest.fixture(scope="module")
+def crash_site():
+    site = Site()
+    links = []
+    for i, path in enumerate(GOLD):
+        title, *paragraphs = [p for p in path.read_text().split("\n\n") if p.strip()]
+        links.append(site.add(f"/story/{path.stem}", news_page(title.strip(), paragraphs, f"2019-04-{i + 1:02d}T08:00:00Z")))
+    links.insert(3, site.url("/story/gone"))  # a 404 among them
+    half = len(links) // 2
+    for name, part in (("a", links[:half]), ("b", links[half:])):
+        site.add(f"/feeds/{name}.xml", rss20(name, site.url("/"), [Item(f"s{i}", u, datetime(2019, 4, 5)) for i, u in enumerate(part)]),
+                 content_type="application/rss+xml", etag=f'"{name}1"')
+    yield site
+    site.close()
+
+
+def _env(tmp: Path) -> dict[str, str]:
+    return {"NEWSDUCK_DB": str(tmp / "news.duckdb"), "NEWSDUCK_DATA_DIR": str(tmp / "data"),
+            "NEWSDUCK_ALLOW_PRIVATE_HOSTS": "1", "NEWSDUCK_PER_HOST_DELAY": "0.05", "NEWSDUCK_BATCH_SIZE": "4",
+            "NEWSDUCK_LOCK_WAIT": "2"}
+
+
+def _catalogue(site: Site, tmp: Path) -> Path:
+    path = tmp / "feeds.csv"
+    path.write_text(f"url\n{site.url('/feeds/a.xml')}\n{site.url('/feeds/b.xml')}\n")
+    return path
+
+
+def _run_in_process(site: Site, tmp: Path) -> dict:
+    from flows.ingest import ingest_feeds
+
+    with pytest.MonkeyPatch.context() as mp:
+        for key, value in _env(tmp).items():
+            mp.setenv(key, value)
+        return ingest_feeds(feeds_file=str(_catalogue(site, tmp)))
+
+
+@pytest.fixture(scope="module")
+def undisturbed(prefect_harness, crash_site, tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("undisturbed")
+    result = _run_in_process(crash_site, tmp)
+    assert result["articles_new"] == len(GOLD)
+    return _snapshot(tmp / "news.duckdb")
+
+
+@pytest.fixture(scope="module")
+def undisturbed_twice(prefect_harness, crash_site, tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("undisturbed-twice")
+    _run_in_process(crash_site, tmp)
+    assert _run_in_process(crash_site, tmp)["articles_new"] == 0
+    return _snapshot(tmp / "news.duckdb")
+
+
+def _kill_when(site: Site, tmp: Path, trigger) -> str:
+    """Run `newsduck run` in a subprocess (against the session's Prefect server) and kill -9 it
+    when trigger(log lines, site) says so. Returns the log."""
+    from prefect.settings import PREFECT_API_URL
+
+    env = os.environ | _env(tmp) | {"PREFECT_API_URL": PREFECT_API_URL.value()}
+    proc = subprocess.Popen([sys.executable, "-c", "from flows.cli import app; app()", "run",
+                             "--feeds", str(_catalogue(site, tmp))], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.extend(proc.stdout), daemon=True)
+    reader.start()
+    deadline = time.monotonic() + 120
+    while proc.poll() is None and time.monotonic() < deadline:
+        if trigger(lines, site):
+            os.killpg(proc.pid, signal.SIGKILL)
+            break
+        time.sleep(0.005)
+    proc.wait()
+    assert proc.returncode == -signal.SIGKILL, "the run finished before the trigger:\n" + "".join(lines[-30:])
+    return "".join(lines)
+
+
+def _page_hits(site: Site) -> int:
+    return sum(n for path, n in site.hits.items() if path.startswith("/story/"))
+
+
+def _after(task: str, count: int = 1):
+    return lambda lines, site: sum(task in line and "Finished in state" in line for line in lines) >= count
+
+
+TRIGGERS = {
+    "during fetch": lambda lines, site: _page_hits(site) >= 1,
+    "during NLP": _after("clean-articles"),
+    "during load": _after("stage-batch", 2),
+    "between batches": _after("load-staged", 1),
+}
+
+
+@pytest.mark.parametrize("moment", TRIGGERS)
+def test_kill_9_then_rerun_equals_an_undisturbed_run(moment, undisturbed, crash_site, tmp_path):
+    crash_site.hits.clear()
+    log = _kill_when(crash_site, tmp_path, TRIGGERS[moment])
+    _run_in_process(crash_site, tmp_path)
+    assert _snapshot(tmp_path / "news.duckdb") == undisturbed, log[-2000:]
+
+
+def test_a_reader_holding_the_file_past_the_bound_costs_no_rows(undisturbed_twice, crash_site, tmp_path):
+    """A person keeps the database open in another process for longer than the lock wait during
+    a run: the run stages its batches and says so; the next run loads them first."""
+    db = tmp_path / "news.duckdb"
+    with duckdb.connect(str(db)) as con:  # create it, so the reader has something to hold
+        con.execute("select 1")
+    from flows import warehouse
+
+    with warehouse.connect(db) as con:
+        warehouse.migrate(con)
+    holder = subprocess.Popen([sys.executable, "-c", f"import duckdb,sys; c=duckdb.connect({str(db)!r}, read_only=True);"
+                               " print('open', flush=True); sys.stdin.read()"], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "open"
+        first = _run_in_process(crash_site, tmp_path)
+    finally:
+        holder.stdin.close()
+        holder.wait()
+    assert first["loaded"] is False and first["articles_new"] == 0
+    assert len(list((tmp_path / "data" / "staged").iterdir())) >= 2  # the work is on disk, waiting
+    crash_site.hits.clear()
+    second = _run_in_process(crash_site, tmp_path)
+    assert second["loaded"] is True
+    assert _page_hits(crash_site) == 0  # it loaded the staged work first, so nothing was fetched twice
+    assert _snapshot(db) == undisturbed_twice
