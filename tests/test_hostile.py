@@ -247,3 +247,22 @@ def test_the_good_articles_load_beside_the_hostile_ones(hostile_run):
     # Nothing twice: one article per body, one row per URL.
     assert con.execute("select count(*) - count(distinct body_hash) from articles").fetchone()[0] == 0
     assert result["feeds_failed"] == sum(1 for _, reason in FEEDS.values() if reason)
+
+
+def test_feeds_on_private_addresses_are_refused_by_default(prefect_harness, tmp_path, monkeypatch):
+    from flows.ingest import ingest_feeds
+
+    catalogue = tmp_path / "feeds.csv"
+    catalogue.write_text("url\nhttp://169.254.169.254/latest/meta-data/\nhttp://localhost:9/feed.xml\n"
+                         "http://192.168.1.1/rss\n")
+    monkeypatch.setenv("NEWSDUCK_DB", str(tmp_path / "news.duckdb"))
+    monkeypatch.setenv("NEWSDUCK_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.delenv("NEWSDUCK_ALLOW_PRIVATE_HOSTS", raising=False)
+    result = ingest_feeds(feeds_file=str(catalogue))
+    assert result["feeds_failed"] == 3
+    with duckdb.connect(str(tmp_path / "news.duckdb"), read_only=True) as con:
+        errors = dict(con.execute("select feed_url, last_error from feeds").fetchall())
+    metadata = errors["http://169.254.169.254/latest/meta-data/"]
+    assert metadata.startswith("private_address: 169.254.169.254 resolves to 169.254.169.254")
+    assert "NEWSDUCK_ALLOW_PRIVATE_HOSTS=1" in metadata
+    assert all(e.startswith("private_address") for e in errors.values())
