@@ -13,6 +13,7 @@ import functools
 import hashlib
 import json
 import logging
+import re
 from collections.abc import Sequence
 from datetime import date
 from importlib import metadata
@@ -59,6 +60,7 @@ def mark_paragraph_starts(doc: Doc) -> Doc:
 
 
 _DATELINE_MARKS = {":", "-", "\u2013", "\u2014"}
+_ABBREVIATION = re.compile(r"^(?:[A-Z]\.){1,3}$")  # "SIOUX FALLS, S.D. -"
 _MONTH_WORDS = {"jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "sept", "oct", "nov",
                 "dec", "january", "february", "march", "april", "june", "july", "august",
                 "september", "october", "november", "december"}
@@ -75,7 +77,8 @@ def _dateline_end(doc: Doc, start: int) -> int | None:
 
     def words(i: int) -> int:
         j = i
-        while j < n and j - i < 4 and doc[j].is_alpha and (doc[j].is_title or doc[j].is_upper) \
+        while j < n and j - i < 4 and (doc[j].is_alpha or _ABBREVIATION.match(doc[j].text)) \
+                and (doc[j].is_title or doc[j].is_upper) \
                 and doc[j].lower_.rstrip(".") not in _MONTH_WORDS:
             j += 1
         return j

@@ -34,8 +34,10 @@ from transforms.syntax import (
     PLACE_NOUNS,
     agent_of,
     coordination,
+    GENERIC_ACTORS,
     direct_object,
     entity_of,
+    noun_lemma,
     governors,
     phrase_text,
     represented,
@@ -166,7 +168,8 @@ def _target(trigger: Token, obj: Token | None, skip: set[int], res: ResolvedEnti
         entity = res.by_id[eid]
         if entity.label not in PLACE_LABELS:
             return True
-        return res.kind.get(eid) == "country" and event_type in _STATE_TARGET_TYPES
+        # a country, or a capital standing for its government ("accused Beijing of ...")
+        return res.kind.get(eid) in ("country", "capital") and event_type in _STATE_TARGET_TYPES
 
     if obj is not None:
         eid = entity_of(obj, res, sent_start)
@@ -241,6 +244,8 @@ def extract_events(doc: Doc, res: ResolvedEntities, published: date | None,
             first = trigger
             while first.dep_ == "conj" and first.head.i in own:
                 first = first.head
+            if event.actor_id is None and event.target_id is None and not _generic_actor(trigger):
+                continue  # nobody does anything to anybody we can name: not a codable event
             key = (first.i, event.event_type, event.actor_id)
             if key not in seen:
                 seen[key] = len(events)
@@ -249,6 +254,19 @@ def extract_events(doc: Doc, res: ResolvedEntities, published: date | None,
                 events[seen[key]] = replace(events[seen[key]], target_id=event.target_id,
                                             target_text=event.target_text)
     return tuple(events)
+
+
+def _generic_actor(trigger: Token) -> bool:
+    """The subject is a role even if unnamed: police, troops, rebels, protesters (CAMEO's
+    generic actors), not "I", "you" or "people" visiting a profile."""
+    subj, passive = subject_of(trigger)
+    if passive:
+        subj = agent_of(trigger)
+    if subj is None:
+        return False
+    lemma = noun_lemma(subj)
+    return lemma in GENERIC_ACTORS or any(
+        noun_lemma(c) in GENERIC_ACTORS for c in subj.children if c.dep_ == "compound")
 
 
 def _locative(token: Token) -> bool:

@@ -69,6 +69,12 @@ PERSON_NOUNS = frozenset({
 })
 # "issued a statement welcoming": the participle is the event. Not "calls to withdraw": that is
 # a demand, and the withdrawal has not happened.
+# Unnamed but codable actors: armed and security forces, groups, officials, crowds in protest.
+GENERIC_ACTORS = (MILITARY_NOUNS | GROUP_NOUNS | CROWD_NOUNS) - {
+    "people", "man", "woman", "fan", "thousand", "hundred", "dozen", "member", "side", "team",
+    "company", "firm", "head", "camp", "target", "position", "youth", "consumer", "shopper",
+    "voter", "patient", "victim", "driver",
+}
 LIGHT_NOUNS = frozenset({
     "statement", "communique", "letter", "message", "declaration", "tweet", "post", "speech",
     "address", "resolution", "decree", "order", "report", "note",

@@ -48,9 +48,18 @@ def _obj_lemmas(obj: Token) -> set[str]:
     return lemmas
 
 
-def _fits_object(entry: LexiconEntry, obj: Token | None, res: ResolvedEntities) -> bool:
+def _fits_object(entry: LexiconEntry, obj: Token | None, res: ResolvedEntities,
+                 verb: Token | None = None) -> bool:
+    """The row's object constraint: lemmas, PLACE / PERSON / ENTITY, NONE (intransitive:
+    "protesters demonstrated", not "demonstrate ways") or +prep ("talked with/to someone")."""
     if not entry.objects:
         return True
+    if "NONE" in entry.objects:
+        return obj is None
+    required = {o[1:] for o in entry.objects if o.startswith("+")}
+    if required:
+        return verb is not None and any(c.dep_ == "prep" and c.lower_ in required
+                                        for c in verb.children)
     if obj is None:
         return False
     lemmas = _obj_lemmas(obj)
@@ -80,13 +89,14 @@ def _fits_subject(entry: LexiconEntry, subj: Token | None, res: ResolvedEntities
     ):
         return True
     if "AGENT" in entry.subjects and (
-        eid or lemma in GROUP_NOUNS or lemma in CROWD_NOUNS or lemma in PERSON_NOUNS
+        eid and res.by_id[eid].label in _AGENT_LABELS or lemma in GROUP_NOUNS or lemma in CROWD_NOUNS or lemma in PERSON_NOUNS
         or subj.lower_ in ("he", "she", "they", "we", "who")
     ):
         return True  # someone acted: not "the storm killed", "the curbs threaten"
     return "CROWD" in entry.subjects and lemma in CROWD_NOUNS
 
 
+_AGENT_LABELS = frozenset({"PERSON", "ORG", "GPE", "NORP"})  # not "the Black Death"
 _INDEFINITE = frozenset({"anyone", "anybody", "whoever", "everyone", "everybody", "those",
                          "someone", "somebody", "anything", "whatever"})
 
@@ -108,6 +118,9 @@ def asserted(token: Token) -> bool:
             return False  # "calls to withdraw": an infinitival relative is not asserted
         if head.dep_ == "relcl" and head.head.lower_ in _INDEFINITE:
             return False  # "anyone who tried to block roads": nobody in particular did
+        if head.dep_ == "advcl" and any(c.dep_ == "mark" and c.lower_ in ("if", "unless")
+                                        for c in head.children):
+            return False  # "if convicted": a condition, not a fact
         if head.dep_ not in ("xcomp", "pcomp", "advcl", "conj"):
             return True
         current = head.head if head.head is not head else None
@@ -120,19 +133,23 @@ def match_trigger(token: Token, lexicon: Lexicon, res: ResolvedEntities) -> tupl
         return None
     if not asserted(token):
         return None  # "forces backed by Turkey", "a deal meant to reopen ports": not events
+    if token.i in res.token_entity:
+        return None  # "Volatiles Investigating Polar Exploration Rover" is a name
     lemma = token.lemma_.lower()
-    particles = [c.lower_ for c in token.children if c.dep_ in ("prt", "prep")]
-    keys = [f"{lemma} {p}" for p in particles if f"{lemma} {p}" in lexicon.by_trigger]
-    keys.append(lemma)
+    particles = [c.lower_ for c in token.children if c.dep_ == "prt"]
+    preps = [c.lower_ for c in token.children if c.dep_ == "prep"]
+    keys = [f"{lemma} {p}" for p in particles + preps if f"{lemma} {p}" in lexicon.by_trigger]
+    if not particles or keys:
+        keys.append(lemma)  # but "took over Washington" is not "took Washington"
     obj = direct_object(token)
     subj, passive = subject_of(token)
     if passive:
         obj, subj = subj, agent_of(token)
     for key in keys:
         for entry in lexicon.by_trigger.get(key, ()):
-            if _fits_object(entry, obj, res) and _fits_subject(entry, subj, res):
+            if _fits_object(entry, obj, res, token) and _fits_subject(entry, subj, res):
                 text = key
-                if entry.objects and obj is not None and obj.lemma_.lower() in entry.objects:
+                if obj is not None and obj.lemma_.lower() in entry.objects:
                     text = f"{key} {obj.lemma_.lower()}"  # "impose sanction"
                 if token.dep_ == "acl" and token.head.dep_ == "dobj":  # "issue statement welcome"
                     text = f"{token.head.head.lemma_.lower()} {token.head.lemma_.lower()} {text}"
