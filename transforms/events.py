@@ -295,6 +295,11 @@ def _build(doc: Doc, sent: Span, index: int, trigger: Token, text: str, entry: L
         said_by, _ = subject_of(speaker)  # "NATO said it would deploy": it = NATO
         if said_by is not None:
             subj = said_by
+    moved = None
+    if entry.event_type in ("MOBILIZE", "RETREAT") and obj is not None:
+        moved, obj = obj, None  # "deployed the army": the force moved, not a party acted upon
+        if subj is None:
+            subj = moved  # "the People's Liberation Army could be deployed"
     actor_id = second_id = None
     actor_text = ""
     if subj is not None:

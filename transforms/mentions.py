@@ -156,10 +156,17 @@ def _extend_hyphenated(doc: Doc, end: int) -> int:
     return end
 
 
+# Possessors that are part of a name: "People's Liberation Army", "Workers' Party"
+_NAME_POSSESSORS = {"people", "peoples", "workers", "women", "children", "martyrs", "king", "queen",
+                    "veterans", "farmers", "citizens", "nations", "saint", "st.", "st", "god"}
+
+
 def _pieces(span: Span) -> list[tuple[int, int]]:
     """Split at possessives ("Haftar's Libyan National Army") and commas ("Goma, Feb 28")."""
     parts, start = [], span.start
     for t in span[1:-1]:
+        if t.tag_ == "POS" and t.i - 1 == start and span.doc[start].lower_ in _NAME_POSSESSORS:
+            continue
         if t.tag_ == "POS" or t.text in ("'s", "\u2019s", ","):
             parts.append((start, t.i))
             start = t.i + 1
@@ -249,11 +256,13 @@ def _evidence_label(doc: Doc, start: int, end: int, label: str) -> str:
 def _person_title(doc: Doc, start: int, root: Token) -> str:
     """The lowercased title words just before a person's name: "finance minister", "crown prince"."""
     words: list[str] = []
+    attached = {root.i, *range(start, root.i + 1)}
     i = start - 1
-    while i >= 0 and (doc[i].dep_ == "compound" and doc[i].head.i == root.i or doc[i].text == "-") \
-            and not doc[i].is_space and (doc[i].ent_type_ not in ("GPE", "ORG", "NORP")
-                                         or doc[i].lower_ in _PORTFOLIOS):
+    while i >= 0 and not doc[i].is_space and (
+        doc[i].text == "-" or doc[i].dep_ in ("compound", "amod") and doc[i].head.i in attached
+    ) and (doc[i].ent_type_ not in ("GPE", "ORG", "NORP") or doc[i].lower_ in _PORTFOLIOS):
         words.insert(0, doc[i].lower_)
+        attached.add(i)
         i -= 1
     title = " ".join(w for w in words if w != "-")
     return title if title and any(t.split()[-1] == title.split()[-1] for t in PERSON_TITLES) else ""

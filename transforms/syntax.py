@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from spacy.tokens import Doc, Token
 
 from transforms.entities import ResolvedEntities
+from transforms.mentions import EVIDENCE_NOUNS
 
 # Heads of noun phrases that stand for the entity that modifies them ("LNA forces", "Russian
 # missiles", "lawmakers of the House"): armed forces, weapons, groups, delegations, officials.
@@ -62,7 +63,7 @@ PLACE_NOUNS = frozenset({
     "road", "highway", "camp", "compound", "headquarters", "facility", "plant", "refinery",
     "field", "oilfield", "valley", "enclave", "settlement", "garrison", "front", "frontline",
 })
-PERSON_NOUNS = frozenset({
+PERSON_NOUNS = frozenset(EVIDENCE_NOUNS["PERSON"]) | frozenset({
     "prisoner", "hostage", "detainee", "captive", "activist", "journalist", "soldier", "civilian",
     "opponent", "dissident", "protester", "worker", "leader", "official", "man", "woman",
     "child", "person", "people", "politician", "member", "suspect",
@@ -132,7 +133,10 @@ def subject_of(token: Token) -> tuple[Token | None, bool]:
     """The subject of a trigger, climbing to the verb it complements; (subject, passive)."""
     current: Token | None = token
     while current is not None:
-        for c in current.children:
+        # the subject, or one the parser hung on the auxiliary ("the minister did ... scrap")
+        kids = list(current.children)
+        kids += [g for c in kids if c.dep_ in ("aux", "auxpass") for g in c.children]
+        for c in kids:
             if c.dep_ in ("nsubj", "csubj"):
                 return c, False
             if c.dep_ == "nsubjpass":

@@ -50,16 +50,19 @@ def _obj_lemmas(obj: Token) -> set[str]:
 
 def _fits_object(entry: LexiconEntry, obj: Token | None, res: ResolvedEntities,
                  verb: Token | None = None) -> bool:
-    """The row's object constraint: lemmas, PLACE / PERSON / ENTITY, NONE (intransitive:
-    "protesters demonstrated", not "demonstrate ways") or +prep ("talked with/to someone")."""
+    """The row's object constraint, any of: lemmas; PLACE / PERSON / ENTITY; XCOMP (a
+    to-infinitive: "offered to mediate"); +prep ("talked with/to someone", "asked for"); or
+    NONE alone (intransitive: "protesters demonstrated", not "demonstrate ways")."""
     if not entry.objects:
         return True
     if "NONE" in entry.objects:
         return obj is None
+    children = list(verb.children) if verb is not None else []
     required = {o[1:] for o in entry.objects if o.startswith("+")}
-    if required:
-        return verb is not None and any(c.dep_ == "prep" and c.lower_ in required
-                                        for c in verb.children)
+    if required and any(c.dep_ == "prep" and c.lower_ in required for c in children):
+        return True
+    if "XCOMP" in entry.objects and any(c.dep_ == "xcomp" for c in children):
+        return True
     if obj is None:
         return False
     lemmas = _obj_lemmas(obj)
