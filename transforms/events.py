@@ -80,10 +80,16 @@ def _is_future(chain: list[Token]) -> bool:
 
 
 def _negated(trigger: Token, chain: list[Token]) -> bool:
-    """A "not"/"never" on the trigger or a verb it complements, or a "fail" above it."""
+    """A "not"/"never" on the trigger or a verb it complements, a "neither ... nor" subject, or
+    a "fail" above it."""
     for t in (trigger, *chain):
         if any(c.dep_ == "neg" for c in t.children):
             return True
+        for c in t.children:
+            if c.dep_ in ("nsubj", "nsubjpass") and any(
+                g.dep_ == "preconj" and g.lower_ == "neither" for g in c.children
+            ):
+                return True
     return any(t.lemma_.lower() in _FAIL for t in chain)
 
 

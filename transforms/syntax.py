@@ -73,6 +73,7 @@ PERSON_NOUNS = frozenset(EVIDENCE_NOUNS["PERSON"]) | frozenset({
 # Unnamed but codable actors: armed and security forces, groups, officials, crowds in protest.
 GENERIC_ACTORS = (MILITARY_NOUNS | GROUP_NOUNS | CROWD_NOUNS) - {
     "people", "man", "woman", "fan", "thousand", "hundred", "dozen", "member", "side", "team",
+    "unit", "agent", "network", "wing", "body",
     "company", "firm", "head", "camp", "target", "position", "youth", "consumer", "shopper",
     "voter", "patient", "victim", "driver",
 }

@@ -32,7 +32,9 @@ from transforms.syntax import (
 )
 
 # "denied attacking", "ordered police to block roads": the embedded act is not asserted
-BLOCKERS = frozenset({"deny", "dismiss", "rule", "order", "instruct", "tell", "direct"})
+BLOCKERS = frozenset({"deny", "dismiss", "rule", "order", "instruct", "tell", "direct",
+                      # wishes and needs: "Beijing wants Trump to provide relief"
+                      "want", "wish", "hope", "need", "like", "prefer", "see", "fear"})
 
 
 def _obj_lemmas(obj: Token) -> set[str]:
@@ -61,7 +63,11 @@ def _fits_object(entry: LexiconEntry, obj: Token | None, res: ResolvedEntities,
     required = {o[1:] for o in entry.objects if o.startswith("+")}
     if required and any(c.dep_ == "prep" and c.lower_ in required for c in children):
         return True
-    if "XCOMP" in entry.objects and any(c.dep_ == "xcomp" for c in children):
+    if "XCOMP" in entry.objects and any(  # the parser often calls "asked X ... to help" advcl
+        c.dep_ == "xcomp" or c.dep_ == "advcl" and any(a.dep_ == "aux" and a.lower_ == "to"
+                                                       for a in c.children)
+        for c in children
+    ):
         return True
     if obj is None:
         return False
@@ -121,9 +127,12 @@ def asserted(token: Token) -> bool:
             return False  # "calls to withdraw": an infinitival relative is not asserted
         if head.dep_ == "relcl" and head.head.lower_ in _INDEFINITE:
             return False  # "anyone who tried to block roads": nobody in particular did
-        if head.dep_ == "advcl" and any(c.dep_ == "mark" and c.lower_ in ("if", "unless")
-                                        for c in head.children):
-            return False  # "if convicted": a condition, not a fact
+        if head.dep_ in ("advcl", "ccomp") and any(
+            c.dep_ == "mark" and c.lower_ in ("if", "unless", "whether") for c in head.children
+        ):
+            return False  # "if convicted", "whether Trump will agree": conditions, not facts
+        if head.dep_ == "pcomp" and head.head.head.pos_ in ("NOUN", "PROPN"):
+            return False  # "his fear of being extradited": a noun's complement
         if head.dep_ not in ("xcomp", "pcomp", "advcl", "conj"):
             return True
         current = head.head if head.head is not head else None
