@@ -34,9 +34,10 @@ SEEDS_DIR = Path(__file__).resolve().parent.parent / "seeds"
 GAZETTEER_PATH = SEEDS_DIR / "gazetteer.jsonl"
 LEXICON_PATH = SEEDS_DIR / "event_lexicon.csv"
 
-# Bump when the extractor code (transforms/entities.py, events.py, dates.py, nlp.py) changes
-# what it produces for the same input; NLP_VERSION then changes and a reprocess can find stale rows.
-EXTRACTOR_VERSION = "3"
+# Bump when the extractor code (transforms/ names, gazetteer, mentions, entities, syntax, lexicon,
+# triggers, events, dates, nlp) changes what it produces for the same input; NLP_VERSION then
+# changes and a reprocess can find stale rows.
+EXTRACTOR_VERSION = "4"
 
 PARAGRAPHS = "newsduck_paragraphs"
 

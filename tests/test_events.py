@@ -284,3 +284,22 @@ def test_hypothetical_people_do_not_act(nlp):
 def test_participles_of_one_act_are_one_event(nlp):
     analysis = analyze("ECOWAS imposed sanctions on Mali, closing borders and freezing its assets.")
     assert [e.event_type for e in analysis.events] == ["COERCE"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The coach recognizes that his team's hopes are slim.",
+        "Beijing wants Washington to lift the tariffs on Chinese goods.",
+        "Whether Trump will agree to remove the tariffs is unclear.",
+        "Senator Castor asked Morrison about the call.",
+        "His fear of being extradited to the United States kept Assange in London.",
+    ],
+)
+def test_not_events(nlp, text):
+    assert analyze(text, FRIDAY_2021).events == ()
+
+
+def test_neither_nor_negates(nlp):
+    ev, _, _, _ = one_event("Neither Russia nor Belarus withdrew its troops from the border.")
+    assert (ev.event_type, ev.negated) == ("RETREAT", True)

@@ -1,13 +1,17 @@
-"""Entities of one article: named-entity mentions reconciled with the gazetteer, grouped into one
-Entity per real-world referent, labels fixed by evidence; plus cross-article linking (pure).
+"""Entities of one article: name mentions (transforms/mentions.py) grouped into one Entity per
+real-world referent, labels fixed by evidence; plus cross-article linking (pure).
 
-Within an article, mentions are merged when they share a gazetteer id or a normalised form; a
-one-word name joins the one multi-word person whose surname it is (Haftar -> Khalifa Haftar); an
-acronym joins the name it abbreviates ("Libyan National Army (LNA)", or initials of exactly one
-multi-word name in the article, or the gazetteer's list); spelling variants of a multi-word name
-join (Fayez Al Sarraj ~ Fayez Al Serraj, token by token with rapidfuzz). Two different gazetteer
-referents never merge (Tripoli and Libya). A cluster's label is a weighted vote: gazetteer 5,
-an appositive such as "Gharyan, a city" 3, each statistical NER mention 1.
+Within an article, mentions are merged when they share a gazetteer id or a normalised form; an
+acronym joins the name it abbreviates ("Libyan National Army (LNA)", or the one multi-word name
+in the article with those initials; the gazetteer already knows UN, EU, NATO...); spelling
+variants of a multi-word name join (Fayez Al Sarraj ~ Fayez Al Serraj, token by token with
+rapidfuzz); a one-word name joins the one multi-word person whose surname (else first name) it
+is (Haftar -> Khalifa Haftar, "Prince Mohammed" -> Mohammed bin Salman); a shortened name joins
+the one longer name it ends ("Communist Party" -> Sudanese Communist Party, "Congo" ->
+Democratic Republic of Congo). Two different gazetteer referents never merge (Tripoli and
+Libya); an ambiguous surname joins nobody. A cluster's label is a weighted vote: gazetteer 5,
+syntactic evidence ("Gharyan, a city") 3, each statistical NER mention 1. The entity_id is
+derived from the coarse label and the canonical name (names.make_entity_id).
 """
 
 from __future__ import annotations

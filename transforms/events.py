@@ -87,7 +87,7 @@ def _negated(trigger: Token, chain: list[Token]) -> bool:
             return True
         for c in t.children:
             if c.dep_ in ("nsubj", "nsubjpass") and any(
-                g.dep_ == "preconj" and g.lower_ == "neither" for g in c.children
+                g.dep_ in ("preconj", "det") and g.lower_ == "neither" for g in c.children
             ):
                 return True
     return any(t.lemma_.lower() in _FAIL for t in chain)
