@@ -135,7 +135,12 @@ def sql(
     If a run holds the write lock, waits briefly (NEWSDUCK_SQL_LOCK_WAIT seconds), then says
     which process holds it.
 
+    A --file declares its parameters and their defaults in `-- @param NAME DEFAULT` lines;
+    sql/queries/ holds example questions.
+
     Example: newsduck sql "select count(*) from articles"
+
+    Example: newsduck sql --file sql/queries/who_met_whom.sql --param days=30
     """
     from flows import warehouse
 
@@ -144,6 +149,13 @@ def sql(
         _fail("give a QUERY or --file, not both", 2)
     text = file.read_text(encoding="utf-8") if file else query
     params = dict(p.split("=", 1) for p in param) if param else None
+    if file:
+        from flows.queries import QueryParamError, bind_params
+
+        try:
+            params = bind_params(text, params or {}) or None
+        except QueryParamError as exc:
+            _fail(str(exc), 2)
     if not settings.db.exists():
         _fail(f"no database at {settings.db}: run `newsduck init` or `newsduck run` first", 2)
     try:
@@ -186,6 +198,73 @@ def _json_default(value: object) -> str:
     if isinstance(value, (datetime, date)):
         return value.isoformat()
     return str(value)
+
+
+@app.command()
+def search(
+    query: str = typer.Argument(..., help="words to look for in titles and bodies"),
+    since: Optional[datetime] = typer.Option(None, "--since", formats=["%Y-%m-%d"], help="only articles from this day on"),
+    limit: int = typer.Option(10, "--limit", help="how many results"),
+    json_lines: bool = typer.Option(False, "--json", help="one JSON object per result"),
+    db: Optional[Path] = DbOption,
+) -> None:
+    """Full-text search over article titles and bodies, best match first, with snippets.
+
+    Ranked by BM25 (DuckDB's fts extension; words are stemmed, so "talks" finds "talk").
+    The index is rebuilt after each load that brings new articles.
+
+    Example: newsduck search "Haftar Tripoli" --since 2019-04-01 --limit 5
+    """
+    from flows import search as fts
+    from flows import warehouse
+
+    settings = get_settings(db=db)
+    if not settings.db.exists():
+        _fail(f"no database at {settings.db}: run `newsduck init` or `newsduck run` first", 2)
+    try:
+        with warehouse.connect(settings.db, read_only=True, wait=settings.sql_lock_wait) as con:
+            hits = fts.search(con, query, since=since.date() if since else None, limit=limit)
+            lag = fts.index_lag(con)
+    except warehouse.DatabaseBusy as exc:
+        _fail(f"{exc}. Try again when it has finished.")
+    except fts.NoSearchIndex as exc:
+        _fail(str(exc), 2)
+    if lag:
+        typer.secho(f"note: {lag} articles arrived after the search index was built; "
+                    "a load rebuilds it within 10 minutes", err=True, fg=typer.colors.YELLOW)
+    if not hits and not json_lines:
+        typer.echo("no matches")
+    fts.print_hits(hits, as_json=json_lines)
+
+
+@app.command()
+def report(
+    since: Optional[datetime] = typer.Option(None, "--since", formats=["%Y-%m-%d"], help="first day [default: first day with data]"),
+    until: Optional[datetime] = typer.Option(None, "--until", formats=["%Y-%m-%d"], help="last day [default: last day with data]"),
+    out: Path = typer.Option(Path("report.html"), "--out", help="HTML file to write"),
+    db: Optional[Path] = DbOption,
+) -> None:
+    """Write one self-contained HTML report with charts: entity mention trends, an event timeline
+    by type, the QuadClass balance over time, top dyads and top sources.
+
+    The file needs no server and no network (the chart library is inlined): open it in a browser.
+
+    Example: newsduck report --since 2019-04-01 --until 2019-04-30 --out april.html
+    """
+    from flows import warehouse
+    from flows.report import build_report
+
+    settings = get_settings(db=db)
+    if not settings.db.exists():
+        _fail(f"no database at {settings.db}: run `newsduck init` or `newsduck run` first", 2)
+    try:
+        result = build_report(settings.db, out, since=since.date() if since else None,
+                              until=until.date() if until else None, wait=settings.sql_lock_wait)
+    except warehouse.DatabaseBusy as exc:
+        _fail(f"{exc}. Try again when it has finished.")
+    empty = [c.title for c in result.charts if c.spec is None]
+    typer.echo(f"{out}: {result.size / 1e6:.1f} MB, {result.first_day} to {result.last_day}, "
+               f"{len(result.rendered)} charts" + (f" (no data for: {', '.join(empty)})" if empty else ""))
 
 
 @app.command()

@@ -167,7 +167,8 @@ def _run_of(tables: dict) -> str | None:
 
 
 def load_staged(db: Path, staging_dir: Path, *, wait: float) -> dict[str, int]:
-    """Migrate, then merge every staged batch oldest first, removing each once merged.
+    """Migrate, then merge every staged batch oldest first, removing each once merged; then
+    rebuild the full-text search index if the articles changed (flows/search.py).
 
     Raises DatabaseBusy when the lock does not come within `wait`; the batches stay staged
     and the next call (the next run) merges them.
@@ -183,6 +184,9 @@ def load_staged(db: Path, staging_dir: Path, *, wait: float) -> dict[str, int]:
                 totals["batches"] += 1
                 for key, value in counts.items():
                     totals[key] += value
+        from flows import search  # not at the top: flows.search imports this module
+
+        search.refresh_after_load(con)
     return totals
 
 

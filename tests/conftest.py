@@ -65,3 +65,12 @@ def env(tmp_path, monkeypatch):
     for key, value in values.items():
         monkeypatch.setenv(key, value)
     return Settings()
+
+
+@pytest.fixture(scope="session")
+def filled_db(prefect_harness, tmp_path_factory) -> Path:
+    """A database filled by one real ingest run over a small news archive (tests/newsroom.py):
+    thirteen stories, the seed article among them. Shared by the analysis tests: read it only."""
+    from tests.newsroom import fill_database
+
+    return fill_database(tmp_path_factory.mktemp("archive"))
