@@ -7,7 +7,9 @@ holds (WARC records). Each stage is a Prefect task over the whole batch.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import gzip
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -35,16 +37,25 @@ class Job:
     feed_url: str | None = None
     entry: FeedEntry | None = None  # the feed item (fallback body, date) or a backfill's hints
     response: Response | None = None  # the page when the source already holds it (WARC)
+    fetch_url: str | None = None  # where to fetch it when not from url (an archived capture)
 
 
 @dataclass
 class BatchResult:
     staged_urls: list[str] = field(default_factory=list)
     failures: list[tuple[str, str, bool]] = field(default_factory=list)  # (url, reason, transient)
+    filtered: list[tuple[str, str]] = field(default_factory=list)  # (url, reason): refused by `accept`
 
 
-def process_batch(jobs: list[Job], settings: Settings, run_id: str, batch_id: str) -> BatchResult:
-    """Fetch, clean, analyse and stage one batch. Returns which job URLs were staged or failed."""
+def process_batch(jobs: list[Job], settings: Settings, run_id: str, batch_id: str, *,
+                  accept: Callable[[Article], str | None] | None = None,
+                  extra_tables: Mapping[str, object] | None = None) -> BatchResult:
+    """Fetch, clean, analyse and stage one batch. Returns which job URLs were staged or failed.
+
+    `accept` may refuse a clean article with a reason (a backfill's date window): it is then
+    neither analysed nor stored, only recorded as a skip. `extra_tables` are staged with the
+    batch (a backfill's checkpoint rows), so they are merged together with it or not at all.
+    """
     logger = get_run_logger()
     fetched = fetch_pages(jobs, settings)
     skips: list[dict] = []
@@ -64,16 +75,19 @@ def process_batch(jobs: list[Job], settings: Settings, run_id: str, batch_id: st
     for (job, response), got in zip(pages, cleaned):
         if isinstance(got, Skipped):
             _fail(result, skips, run_id, job, "clean", got.reason, got.detail, False)
+        elif accept is not None and (refused := accept(got)):
+            result.filtered.append((job.url, refused))
+            skips.append(_skip(run_id, job, "filter", refused, f"published {got.published_at}", False))
         else:
             articles.append((job, response, got))
 
     analyses = analyze_articles([a for _, _, a in articles], settings)
-    version = nlp_version(settings.model)
+    version = nlp_version(settings.model, settings.lexicon)
     for (job, _, article), analysis in zip(articles, analyses):
         if analysis is None:
             skips.append(_skip(run_id, job, "nlp", "unsupported_language", article.language, False))
 
-    tables = _tables(articles, analyses, skips, run_id, version)
+    tables = _tables(articles, analyses, skips, run_id, version) | dict(extra_tables or {})
     stage_batch(settings, batch_id, tables)
     result.staged_urls = [job.url for job, _, _ in articles]
     logger.info("batch %s: %s articles staged, %s failed", batch_id, len(articles), len(result.failures))
@@ -92,10 +106,13 @@ async def _fetch_pages(jobs: list[Job], settings: Settings) -> list[Response | F
             if job.response is not None:
                 return job.response
             try:
-                return await fetcher.fetch(job.url, max_bytes=settings.max_page_bytes,
-                                           robots=settings.respect_robots)
+                response = await fetcher.fetch(job.fetch_url or job.url, max_bytes=settings.max_page_bytes,
+                                               robots=settings.respect_robots)
             except FetchError as exc:
                 return exc
+            if job.fetch_url:  # an archived copy: the article's URLs are the page's own
+                response = dataclasses.replace(response, url=job.url, final_url=job.url, redirects=())
+            return response
         return await asyncio.gather(*(one(job) for job in jobs))
 
 
@@ -112,6 +129,7 @@ def analyze_articles(articles: list[Article], settings: Settings) -> list[DocAna
     found = analyze_texts(
         [(articles[i].body, articles[i].published_at.date() if articles[i].published_at else None) for i in wanted],
         settings.model, batch_size=settings.nlp_batch_size, n_process=settings.nlp_processes,
+        lexicon_path=settings.lexicon,
     )
     analyses: list[DocAnalysis | None] = [None] * len(articles)
     for i, analysis in zip(wanted, found):

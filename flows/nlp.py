@@ -135,6 +135,18 @@ def _seeds() -> tuple[tuple[GazetteerEntry, ...], Lexicon]:
 
 
 @functools.cache
+def _other_lexicon(path: Path, mtime_ns: int) -> Lexicon:
+    """A lexicon other than the seeds' (Settings.lexicon), read once per file version."""
+    return read_lexicon(path)
+
+
+def _lexicon(path: Path | None) -> Lexicon:
+    if path is None:
+        return _seeds()[1]
+    return _other_lexicon(Path(path), Path(path).stat().st_mtime_ns)
+
+
+@functools.cache
 def load_pipeline(model: str) -> Language:
     """Load the spaCy pipeline `model` with the gazetteer ruler, once per process and model.
 
@@ -161,14 +173,17 @@ def load_pipeline(model: str) -> Language:
     return nlp
 
 
-def nlp_version(model: str) -> str:
-    """Version tag of the NLP output: model name and version, seed files hash, extractor version."""
+def nlp_version(model: str, lexicon_path: Path | None = None) -> str:
+    """Version tag of the NLP output: model name and version, seed files hash, extractor version.
+
+    `lexicon_path` is the lexicon in use when it is not the seeds' (Settings.lexicon).
+    """
     try:
         model_version = metadata.version(model)
     except metadata.PackageNotFoundError:
         model_version = "unknown"
     digest = hashlib.sha1()
-    for path in (GAZETTEER_PATH, LEXICON_PATH):
+    for path in (GAZETTEER_PATH, Path(lexicon_path) if lexicon_path else LEXICON_PATH):
         digest.update(path.read_bytes() if path.exists() else b"")
     return f"{model}-{model_version}+seeds.{digest.hexdigest()[:8]}+x{EXTRACTOR_VERSION}"
 
@@ -189,6 +204,7 @@ def analyze_texts(
     model: str,
     batch_size: int = 32,
     n_process: int = 1,
+    lexicon_path: Path | None = None,
 ) -> list[DocAnalysis]:
     """Run the NLP stage over a batch of article bodies.
 
@@ -197,12 +213,13 @@ def analyze_texts(
         model: the spaCy model package name (Settings.model).
         batch_size: texts per `nlp.pipe` batch.
         n_process: processes for `nlp.pipe` (1 inside a worker that is already parallel).
+        lexicon_path: an event lexicon other than seeds/event_lexicon.csv (Settings.lexicon).
 
     Returns:
         One DocAnalysis per item, in input order.
     """
     nlp = load_pipeline(model)
-    _, lexicon = _seeds()
+    lexicon = _lexicon(lexicon_path)
     texts = [text or "" for text, _ in items]
     docs = nlp.pipe(texts, batch_size=batch_size, n_process=n_process)
     return [

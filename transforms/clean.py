@@ -25,6 +25,7 @@ from lxml.etree import XPath
 from lxml.html import HtmlElement
 from trafilatura.utils import handle_compressed_file
 
+from transforms.backfill import CAPTURE_DATE_SOURCES
 from transforms.records import Article, FeedEntry, Skipped
 from transforms.urls import pick_canonical
 
@@ -253,18 +254,24 @@ def _url_date(url: str) -> datetime | None:
         return None
 
 
-def _pick_date(page: datetime | None, precise: bool, feed: datetime | None, url: str) -> tuple[datetime | None, str]:
+def _pick_date(page: datetime | None, precise: bool, feed: datetime | None, url: str,
+               feed_source: str = "feed") -> tuple[datetime | None, str]:
     """Most precise trustworthy date and its source."""
     # a page timestamp with an offset > the feed's timestamp (if it agrees with a date-only page
-    # value to within a day) > a date-only page value > a date in the URL
+    # value to within a day) > a date-only page value > a date in the URL > a capture date (an
+    # archive's fetch time: when the page was already out, so only the last resort)
+    captured = feed if feed_source in CAPTURE_DATE_SOURCES else None
+    feed = None if captured else feed
     if page and precise:
         return page, "page"
     if feed and (page is None or abs(feed - page) <= timedelta(days=1, hours=12)):
-        return feed, "feed"
+        return feed, feed_source
     if page:
         return page, "page"
     from_url = _url_date(url)
-    return (from_url, "url") if from_url else (None, "none")
+    if from_url:
+        return from_url, "url"
+    return (captured, feed_source) if captured else (None, "none")
 
 
 def normalize_language(value: str) -> str:
@@ -710,7 +717,8 @@ def extract_article(html: bytes | str, url: str, entry: FeedEntry | None = None)
     if _words(body) < _MIN_WORDS:
         return Skipped(url, "empty_body", f"{_words(body)} words")
 
-    published, date_source = _pick_date(page_dt, precise, entry.published_at if entry else None, url)
+    published, date_source = _pick_date(page_dt, precise, entry.published_at if entry else None, url,
+                                        entry.date_source if entry else "feed")
     return Article(
         url=url,
         canonical_url=canonical,

@@ -30,6 +30,9 @@ class FeedEntry:
     content: str  # the item's full content (content:encoded / atom:content) as plain text, or ""
     author: str
     published_at: datetime | None  # naive UTC
+    # where published_at comes from: "feed"; a backfill's "sitemap" / "list" (declared dates) or
+    # "warc" / "wayback" (capture dates: only an upper bound, used when the page has no date)
+    date_source: str = "feed"
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,7 +55,7 @@ class Article:
     title: str
     author: str
     published_at: datetime | None  # naive UTC
-    date_source: str  # "page" | "feed" | "url" | "none"
+    date_source: str  # "page" | "feed" | "url" | "none", or a backfill hint's: "sitemap" | "list" | "warc" | "wayback"
     language: str  # ISO 639-1, or "" when unknown
     body: str
     body_source: str  # "page" | "feed"

@@ -1,7 +1,8 @@
 -- Merge one staged batch into the warehouse. The loader registers the batch's Parquet files as
--- stage_articles, stage_entities, stage_mentions, stage_events, stage_skips, stage_feeds and
--- stage_runs, runs these statements in order inside one transaction, and records the batch in
--- loaded_batches, so a batch is merged exactly once and readers never see half of it.
+-- stage_articles, stage_entities, stage_mentions, stage_events, stage_skips, stage_feeds,
+-- stage_feed_items, stage_checkpoints and stage_runs, runs these statements in order inside one
+-- transaction, and records the batch in loaded_batches, so a batch is merged exactly once and
+-- readers never see half of it.
 
 -- Each staged article points at the article that will hold it: itself when new, the stored
 -- article with the same id (same canonical URL), or the article with the same body.
@@ -287,6 +288,20 @@ where feeds.feed_url = seen.feed_url;
 insert or replace into runs by name
 select *
 from stage_runs;
+
+-- A backfill's checkpoints move with the batch whose work they record (latest wins).
+insert into backfill_checkpoints by name
+select *
+from stage_checkpoints
+qualify row_number() over (partition by backfill_id, unit order by updated_at desc) = 1
+on conflict (backfill_id, unit) do update set
+    source = excluded.source,
+    label = excluded.label,
+    resume_at = excluded.resume_at,
+    done = excluded.done,
+    run_id = excluded.run_id,
+    updated_at = excluded.updated_at
+where excluded.updated_at >= backfill_checkpoints.updated_at;
 
 insert into loaded_batches
 select
