@@ -303,3 +303,9 @@ def test_not_events(nlp, text):
 def test_neither_nor_negates(nlp):
     ev, _, _, _ = one_event("Neither Russia nor Belarus withdrew its troops from the border.")
     assert (ev.event_type, ev.negated) == ("RETREAT", True)
+
+
+def test_an_acronym_spelled_like_a_relative_pronoun_does_not_hang(nlp):
+    # "WHO" lowercases to "who": the walk up to a relative clause must stop at the root.
+    analysis = analyze("The WHO did not succeed in taking the airport in China, residents said.")
+    assert all(e.negated for e in analysis.events)

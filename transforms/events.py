@@ -99,7 +99,7 @@ def _date_verb(token: Token) -> Token | None:
     if token.dep_ in ("poss", "compound", "amod", "nmod"):
         return None
     head, noun_hops = token.head, 0
-    while head.pos_ not in ("VERB", "AUX") and head.head is not head:
+    while head.pos_ not in ("VERB", "AUX") and head.head.i != head.i:
         if head.pos_ in ("NOUN", "PROPN", "PRON"):
             noun_hops += 1  # "talks at the residence on Sunday evening": two nouns up
             if noun_hops > 2 or head.dep_ not in ("nsubj", "nsubjpass", "dobj", "pobj", "attr"):
@@ -313,7 +313,7 @@ def _build(doc: Doc, sent: Span, index: int, trigger: Token, text: str, entry: L
         ids = [entity_of(c, res, prev_start) for c in conjuncts]
         if len(conjuncts) == 1 and subj.lower_ in ("who", "which", "that"):
             head = subj.head
-            while head.dep_ != "relcl" and head.head is not head:
+            while head.dep_ != "relcl" and head.head.i != head.i:
                 head = head.head
             if head.dep_ == "relcl":  # "Serraj and Haftar, who met": both parties
                 conjuncts = coordination(head.head)
@@ -358,8 +358,8 @@ def _build(doc: Doc, sent: Span, index: int, trigger: Token, text: str, entry: L
             start, location_id = before[-1]
             location_text = doc[start].text
     for head in (trigger, *chain) if location_id is None else ():
-        places = [p for p in _places(head, place_skip | ({trigger.i} if head is not trigger else set()),
-                                     res, directional or head is not trigger)
+        places = [p for p in _places(head, place_skip | ({trigger.i} if head.i != trigger.i else set()),
+                                     res, directional or head.i != trigger.i)
                   if p[1] not in used]
         if places:
             location_id, location_text = places[0][1], places[0][2].text
@@ -377,7 +377,7 @@ def _build(doc: Doc, sent: Span, index: int, trigger: Token, text: str, entry: L
     dated = [trigger, *chain]
     if where:  # the time of the clause "where"/"when" hangs on
         anchor = clause.head
-        while anchor.pos_ not in ("VERB", "AUX") and anchor.head is not anchor:
+        while anchor.pos_ not in ("VERB", "AUX") and anchor.head.i != anchor.i:
             anchor = anchor.head
         dated.append(anchor)
     event_date, precision, source = _event_date(doc, sent, dated, published, future)

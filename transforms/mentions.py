@@ -214,7 +214,7 @@ def _candidates(doc: Doc) -> list[tuple[int, int, str, str]]:
 
 
 def _first_conjunct(token: Token) -> Token:
-    while token.dep_ == "conj" and token.head is not token:
+    while token.dep_ == "conj" and token.head.i != token.i:
         token = token.head
     return token
 

@@ -108,7 +108,7 @@ def climb(token: Token) -> Token | None:
     if any(c.dep_ in ("nsubj", "nsubjpass", "csubj", "expl") for c in token.children):
         return None
     dep, head = token.dep_, token.head
-    if head is token:
+    if head.i == token.i:
         return None
     if dep in ("xcomp", "advcl") and head.pos_ in ("VERB", "AUX", "ADJ"):
         return head
@@ -172,7 +172,7 @@ def direct_object(token: Token) -> Token | None:
 def coordination(token: Token) -> list[Token]:
     """The conjuncts a token belongs to, first one first: "Serraj and Haftar" -> [Serraj, Haftar]."""
     root = token
-    while root.dep_ == "conj" and root.head is not root:
+    while root.dep_ == "conj" and root.head.i != root.i:
         root = root.head
     out = [root]
     stack = [root]

@@ -117,7 +117,7 @@ def asserted(token: Token) -> bool:
     current: Token | None = token
     while current is not None:
         head = current
-        while head.dep_ == "conj" and head.head is not head:
+        while head.dep_ == "conj" and head.head.i != head.i:
             head = head.head
         if head.dep_ in ("amod", "compound", "nmod"):
             return False
@@ -135,7 +135,7 @@ def asserted(token: Token) -> bool:
             return False  # "his fear of being extradited": a noun's complement
         if head.dep_ not in ("xcomp", "pcomp", "advcl", "conj"):
             return True
-        current = head.head if head.head is not head else None
+        current = head.head if head.head.i != head.i else None
     return True
 
 
