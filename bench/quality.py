@@ -1,0 +1,38 @@
+"""Quality figures: entity resolution and events against the gold set, article extraction
+against the public benchmark.
+
+    python bench/quality.py [--extraction-dir ../shared/eval/extraction]
+
+The gold set lives in tests/fixtures/gold/ (see its README); the extraction benchmark is not
+part of the repository: give its directory (the default is where this workplace keeps it), or
+the extraction figures are skipped with a note.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench import quality_extraction, quality_nlp  # noqa: E402
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--extraction-dir", type=Path, default=quality_extraction.DEFAULT_DIR)
+    args = parser.parse_args()
+    print("== Entities and events (tests/fixtures/gold) ==")
+    quality_nlp.main([])
+    print()
+    print("== Article extraction (body F1, 4-token shingles) ==")
+    if (args.extraction_dir / "ground-truth.json").exists():
+        quality_extraction.main([str(args.extraction_dir)])
+    else:
+        print(f"skipped: no benchmark at {args.extraction_dir} (pass --extraction-dir)")
+
+
+if __name__ == "__main__":
+    main()
