@@ -11,16 +11,20 @@ lists its sources again, e.g. to retry pages that failed transiently).
 from __future__ import annotations
 
 import json
+import logging
 import sys
 from collections import Counter
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
 import duckdb
+import pyarrow.parquet as pq
 from prefect import flow, get_run_logger
 from prefect.artifacts import create_markdown_artifact
 from tqdm import tqdm
+from tqdm.contrib.logging import logging_redirect_tqdm
 
 from flows import staging, warehouse
 from flows.articles import Job, process_batch
@@ -168,16 +172,18 @@ class _Run:
         bar = _Progress(f"{source.kind} {_short(source.label)}", self.progress)
         all_done, outcome = True, "done"
         try:
-            for item in source.units({k for k, c in checkpoints.items() if c.done and k}):
-                if isinstance(item, Unit):
-                    checkpoint = checkpoints.get(item.key)
-                    outcome = self._run_unit(source, item, checkpoint.resume_at if checkpoint else None, stat, bar)
-                    all_done &= outcome == "done"
-                    if outcome == "budget":
-                        break
-                else:
-                    self._passed(item, stat)
-                    all_done &= not isinstance(item, Stop)
+            # console log lines go above the bar instead of through it
+            with logging_redirect_tqdm([logging.getLogger()]) if self.progress else nullcontext():
+                for item in source.units({k for k, c in checkpoints.items() if c.done and k}):
+                    if isinstance(item, Unit):
+                        resume_at = checkpoints[item.key].resume_at if item.key in checkpoints else None
+                        outcome = self._run_unit(source, item, resume_at, stat, bar)
+                        all_done &= outcome == "done"
+                        if outcome == "budget":
+                            break
+                    else:
+                        self._passed(item, stat)
+                        all_done &= not isinstance(item, Stop)
         finally:
             bar.close()
         if all_done and source.multi_unit:  # every unit done: so is the source
@@ -367,9 +373,10 @@ def read_checkpoints(settings: Settings, backfill_id: str) -> dict[str, Checkpoi
         rows = []  # a database from before the checkpoints table: nothing to resume
     found = {unit: (updated, resume_at, done) for unit, resume_at, done, updated in rows}
     for batch_dir in staging.pending_batches(settings.staging_dir):  # staged while the database was busy
-        table = staging.read_batch(batch_dir)["checkpoints"]
-        for row in table.to_pylist():
-            if row["backfill_id"] == backfill_id and (row["unit"] not in found or row["updated_at"] >= found[row["unit"]][0]):
+        path = batch_dir / "checkpoints.parquet"
+        for row in (pq.read_table(path).to_pylist() if path.exists() else []):
+            known = found.get(row["unit"])
+            if row["backfill_id"] == backfill_id and (known is None or row["updated_at"] >= known[0]):
                 found[row["unit"]] = (row["updated_at"], row["resume_at"], row["done"])
     return {unit: Checkpoint(json.loads(resume_at) if resume_at else None, bool(done))
             for unit, (_, resume_at, done) in found.items()}

@@ -368,11 +368,15 @@ def backfill(
     except RunInProgress as exc:
         _fail(str(exc).replace("newsduck run", "newsduck backfill"), 3)
 
+    from flows import warehouse
     from flows.backfill import backfill as backfill_flow
 
-    result = backfill_flow(urls=[str(p) for p in urls] or None, sitemap=sitemap or None, warc=warcs or None,
-                           wayback=wayback or None, since=since, until=until, domain=domain or None,
-                           max_pages=max_pages, fresh=fresh, db=str(settings.db))
+    try:
+        result = backfill_flow(urls=[str(p) for p in urls] or None, sitemap=sitemap or None, warc=warcs or None,
+                               wayback=wayback or None, since=since, until=until, domain=domain or None,
+                               max_pages=max_pages, fresh=fresh, db=str(settings.db))
+    except warehouse.DatabaseBusy as exc:  # its checkpoints could not be read: nothing was done
+        _fail(f"{exc}. Try again when it has finished.")
     typer.echo(json.dumps(result, default=str))
 
 
@@ -409,9 +413,13 @@ def reprocess(
     except RunInProgress as exc:
         _fail(str(exc).replace("newsduck run", "newsduck reprocess"), 3)
 
+    from flows import warehouse
     from flows.reprocess import reprocess as reprocess_flow
 
-    result = reprocess_flow(since=since, until=until, everything=everything, db=str(settings.db))
+    try:
+        result = reprocess_flow(since=since, until=until, everything=everything, db=str(settings.db))
+    except warehouse.DatabaseBusy as exc:  # batches already replaced stay replaced; the rest waits
+        _fail(f"{exc}. Run it again when it has finished: it goes on where it stopped.")
     typer.echo(json.dumps(result, default=str))
 
 

@@ -156,3 +156,20 @@ def test_unreadable_warc_stops_at_the_last_good_record(tmp_path):
     events = list(unit.events(None))
     assert [type(e).__name__ for e in events] == ["Passed", "Page", "Page", "Stop"]
     assert (events[-1].reason, events[-1].at) == ("warc_unreadable", {"offset": offsets[2]})
+
+
+def test_checkpoints_still_staged_count(tmp_path):
+    """A run that found the database locked left its checkpoints staged: the next run sees them."""
+    from flows import staging
+    from flows.backfill import read_checkpoints
+    from flows.settings import Settings
+
+    settings = Settings(db=tmp_path / "none.duckdb", data_dir=tmp_path / "data")
+    row = {"backfill_id": "b1", "unit": "", "source": "warc", "label": "x", "resume_at": '{"offset": 1234}',
+           "done": False, "run_id": "r", "updated_at": datetime(2024, 1, 1)}
+    staging.write_batch(settings.staging_dir, "20240101T000000-r-00001",
+                        {"checkpoints": staging.to_table("checkpoints", [row])})
+    staging.write_batch(settings.staging_dir, "20240101T000000-r-00002", {"checkpoints": staging.to_table(
+        "checkpoints", [row | {"resume_at": '{"offset": 5678}', "updated_at": datetime(2024, 1, 2)}])})
+    assert read_checkpoints(settings, "b1")[""].resume_at == {"offset": 5678}
+    assert read_checkpoints(settings, "other") == {}
