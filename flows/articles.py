@@ -9,6 +9,8 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import gzip
+import time
+from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -16,11 +18,11 @@ from datetime import datetime
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from flows import staging, warehouse
+from flows import staging, warehouse, workers
 from flows.http import Fetcher, FetchError, Response
-from flows.nlp import analyze_texts, nlp_version
+from flows.nlp import nlp_version
 from flows.settings import Settings
-from transforms.clean import EXTRACTOR_VERSION, extract_article
+from transforms.clean import EXTRACTOR_VERSION
 from transforms.names import normalize_alias
 from transforms.records import Article, DocAnalysis, FeedEntry, Skipped
 from transforms.urls import article_id, canonicalize_url
@@ -45,21 +47,24 @@ class BatchResult:
     staged_urls: list[str] = field(default_factory=list)
     failures: list[tuple[str, str, bool]] = field(default_factory=list)  # (url, reason, transient)
     filtered: list[tuple[str, str]] = field(default_factory=list)  # (url, reason): refused by `accept`
+    seconds: Counter = field(default_factory=Counter)  # time per stage: fetch, clean, nlp, events, stage
 
 
 def process_batch(jobs: list[Job], settings: Settings, run_id: str, batch_id: str, *,
                   accept: Callable[[Article], str | None] | None = None,
-                  extra_tables: Mapping[str, object] | None = None) -> BatchResult:
+                  extra_tables: Mapping[str, object] | None = None,
+                  fetched: tuple[list[Response | FetchError], float] | None = None) -> BatchResult:
     """Fetch, clean, analyse and stage one batch. Returns which job URLs were staged or failed.
 
     `accept` may refuse a clean article with a reason (a backfill's date window): it is then
     neither analysed nor stored, only recorded as a skip. `extra_tables` are staged with the
     batch (a backfill's checkpoint rows), so they are merged together with it or not at all.
+    `fetched` is fetch_pages' result when the caller fetched the batch ahead of time.
     """
     logger = get_run_logger()
-    fetched = fetch_pages(jobs, settings)
-    skips: list[dict] = []
     result = BatchResult()
+    fetched, result.seconds["fetch"] = fetched or fetch_pages(jobs, settings)
+    skips: list[dict] = []
 
     pages: list[tuple[Job, Response]] = []
     for job, got in zip(jobs, fetched):
@@ -70,7 +75,9 @@ def process_batch(jobs: list[Job], settings: Settings, run_id: str, batch_id: st
         else:
             pages.append((job, got))
 
-    cleaned = clean_articles([(r.body, r.final_url, j.entry) for j, r in pages])
+    clock = time.perf_counter()
+    cleaned = clean_articles([(r.body, r.final_url, j.entry) for j, r in pages], settings, result.seconds)
+    result.seconds["clean_wall"] += time.perf_counter() - clock
     articles: list[tuple[Job, Response, Article]] = []
     for (job, response), got in zip(pages, cleaned):
         if isinstance(got, Skipped):
@@ -81,23 +88,31 @@ def process_batch(jobs: list[Job], settings: Settings, run_id: str, batch_id: st
         else:
             articles.append((job, response, got))
 
-    analyses = analyze_articles([a for _, _, a in articles], settings)
+    clock = time.perf_counter()
+    analyses = analyze_articles([a for _, _, a in articles], settings, result.seconds)
+    result.seconds["nlp_wall"] += time.perf_counter() - clock
     version = nlp_version(settings.model, settings.lexicon)
     for (job, _, article), analysis in zip(articles, analyses):
         if analysis is None:
             skips.append(_skip(run_id, job, "nlp", "unsupported_language", article.language, False))
 
+    clock = time.perf_counter()
     tables = _tables(articles, analyses, skips, run_id, version) | dict(extra_tables or {})
     stage_batch(settings, batch_id, tables)
+    result.seconds["stage"] += time.perf_counter() - clock
     result.staged_urls = [job.url for job, _, _ in articles]
     logger.info("batch %s: %s articles staged, %s failed", batch_id, len(articles), len(result.failures))
     return result
 
 
 @task(name="fetch-pages", retries=1, retry_delay_seconds=10, cache_policy=NO_CACHE)
-def fetch_pages(jobs: list[Job], settings: Settings) -> list[Response | FetchError]:
-    """Fetch the batch's pages concurrently (per-host limits, robots.txt, retries)."""
-    return asyncio.run(_fetch_pages(jobs, settings))
+def fetch_pages(jobs: list[Job], settings: Settings) -> tuple[list[Response | FetchError], float]:
+    """Fetch the batch's pages concurrently (per-host limits, robots.txt, retries).
+
+    Returns a response or the reason it failed per job, and the seconds it took.
+    """
+    clock = time.perf_counter()
+    return asyncio.run(_fetch_pages(jobs, settings)), time.perf_counter() - clock
 
 
 async def _fetch_pages(jobs: list[Job], settings: Settings) -> list[Response | FetchError]:
@@ -117,20 +132,20 @@ async def _fetch_pages(jobs: list[Job], settings: Settings) -> list[Response | F
 
 
 @task(name="clean-articles", cache_policy=NO_CACHE)
-def clean_articles(pages: list[tuple[bytes, str, FeedEntry | None]]) -> list[Article | Skipped]:
-    """Extract clean bodies and metadata. One thread: trafilatura is not thread-safe."""
-    return [extract_article(html, url, entry) for html, url, entry in pages]
+def clean_articles(pages: list[tuple[bytes, str, FeedEntry | None]], settings: Settings,
+                   timings: Counter | None = None) -> list[Article | Skipped]:
+    """Extract clean bodies and metadata, on the worker processes."""
+    return workers.clean_pages(pages, settings, timings)
 
 
 @task(name="analyze-articles", cache_policy=NO_CACHE)
-def analyze_articles(articles: list[Article], settings: Settings) -> list[DocAnalysis | None]:
+def analyze_articles(articles: list[Article], settings: Settings,
+                     timings: Counter | None = None) -> list[DocAnalysis | None]:
     """Entities and events for the English articles of the batch (None for the others)."""
     wanted = [i for i, a in enumerate(articles) if a.language in NLP_LANGUAGES]
-    found = analyze_texts(
+    found = workers.analyze(
         [(articles[i].body, articles[i].published_at.date() if articles[i].published_at else None) for i in wanted],
-        settings.model, batch_size=settings.nlp_batch_size, n_process=settings.nlp_processes,
-        lexicon_path=settings.lexicon,
-    )
+        settings, timings)
     analyses: list[DocAnalysis | None] = [None] * len(articles)
     for i, analysis in zip(wanted, found):
         analyses[i] = analysis

@@ -9,6 +9,7 @@ database or a crash costs at most a wait, never the work.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -18,8 +19,8 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 
-from flows import staging, warehouse
-from flows.articles import Job, process_batch
+from flows import staging, warehouse, workers
+from flows.articles import Job, fetch_pages, process_batch
 from flows.catalogue import FeedSource, read_catalogue
 from flows.http import Fetcher, FetchError
 from flows.runlock import run_lock
@@ -92,17 +93,22 @@ async def _fetch_feed(fetcher: Fetcher, source: FeedSource, state: dict, setting
 
 
 @task(name="load-staged", retries=0, cache_policy=NO_CACHE)
-def load_staged(settings: Settings) -> dict[str, int] | None:
-    """Merge every staged batch into DuckDB; None when the database stayed locked."""
+def load_staged(settings: Settings, refresh_search: bool = True) -> dict[str, float] | None:
+    """Merge every staged batch into DuckDB; None when the database stayed locked.
+
+    Returns the merged counts and the seconds it took (`seconds`).
+    """
     logger = get_run_logger()
+    clock = time.perf_counter()
     try:
-        counts = warehouse.load_staged(settings.db, settings.staging_dir, wait=settings.lock_wait)
+        counts = warehouse.load_staged(settings.db, settings.staging_dir, wait=settings.lock_wait,
+                                       refresh_search=refresh_search)
     except warehouse.DatabaseBusy as exc:
         logger.warning("%s; the staged batches wait for the next run", exc)
         return None
     logger.info("loaded %s staged batches: %s new articles, %s duplicates",
                 counts["batches"], counts["articles_new"], counts["articles_duplicate"])
-    return counts
+    return counts | {"seconds": time.perf_counter() - clock}
 
 
 @flow(name="ingest-feeds", log_prints=True)
@@ -147,10 +153,21 @@ def _ingest(settings: Settings, logger) -> dict:
             owner[job.url][0].incomplete = True
         queue = queue[: settings.max_articles]
 
+    # A pipeline over batches: the next batch downloads while this one is cleaned and analysed on
+    # the worker processes, and the previous one is merged into DuckDB.
     totals: Counter = Counter()
-    for number, start in enumerate(range(0, len(queue), settings.batch_size)):
-        batch_id = f"{_stamp(started)}-{run_id[:8]}-{number:05d}"
-        result = process_batch(queue[start:start + settings.batch_size], settings, run_id, batch_id)
+    seconds: Counter = Counter()
+    batches = [queue[i:i + settings.batch_size] for i in range(0, len(queue), settings.batch_size)]
+    if batches:
+        workers.prestart(settings)  # the workers load the model while the first pages download
+    fetching = fetch_pages.submit(batches[0], settings) if batches else None
+    loading = None
+    for number, jobs in enumerate(batches):
+        fetched = fetching.result()
+        fetching = fetch_pages.submit(batches[number + 1], settings) if number + 1 < len(batches) else None
+        result = process_batch(jobs, settings, run_id, f"{_stamp(started)}-{run_id[:8]}-{number:05d}",
+                               fetched=fetched)
+        seconds.update(result.seconds)
         for url, reason, transient in result.failures:
             outcome = owner[url][0]
             outcome.failed[reason] += 1
@@ -158,9 +175,9 @@ def _ingest(settings: Settings, logger) -> dict:
         for url in result.staged_urls:
             owner[url][0].new += 1
         totals["failed"] += len(result.failures)
-        loaded = load_staged(settings)
-        if loaded:
-            totals.update(loaded)
+        _add_load(loading, totals, seconds)  # one writer: the previous load ends before the next
+        loading = load_staged.submit(settings, refresh_search=False) if not totals["busy"] else None
+    _add_load(loading, totals, seconds)
 
     summary = _summary(run_id, outcomes, totals, len(queue))
     logger.info("%s", summary)
@@ -173,7 +190,10 @@ def _ingest(settings: Settings, logger) -> dict:
         "runs": staging.to_table("runs", [_run_row(run_id, started, outcomes, totals, summary)]),
     }
     staging.write_batch(settings.staging_dir, f"{_stamp(started)}-{run_id[:8]}-zz-feeds", tables)
+    clock = time.perf_counter()
     loaded = load_staged(settings)
+    seconds["load"] += time.perf_counter() - clock
+    seconds["flow"] = (warehouse.utcnow() - started).total_seconds()
     return {
         "run_id": run_id,
         "feeds": len(outcomes),
@@ -183,7 +203,20 @@ def _ingest(settings: Settings, logger) -> dict:
         "articles_failed": totals["failed"],
         "articles_known": sum(o.known for o in outcomes),
         "loaded": loaded is not None,
+        "seconds": {stage: round(value, 2) for stage, value in sorted(seconds.items())},
     }
+
+
+def _add_load(loading, totals: Counter, seconds: Counter) -> None:
+    """Wait for a submitted load and count what it merged; a locked database stops the loads."""
+    if loading is None:
+        return
+    counts = loading.result()
+    if counts is None:
+        totals["busy"] = 1  # the rest stays staged; the final load tries once more
+        return
+    seconds["load"] += counts.pop("seconds")
+    totals.update(counts)
 
 
 def _read_or_empty(read, empty, logger):

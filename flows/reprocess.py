@@ -116,7 +116,7 @@ def rebuild_batch(settings: Settings, ids: list[str], run_id: str, version: str)
     """Clean and analyse a batch again from its raw pages: the staged-table shapes of a new batch."""
     rows = read_inputs(settings, ids)
     pages = [(_job(row), _response(row)) for row in rows]
-    cleaned = clean_articles([(response.body, response.final_url, job.entry) for job, response in pages])
+    cleaned = clean_articles([(response.body, response.final_url, job.entry) for job, response in pages], settings)
     kept: list[tuple[Job, Response, Article]] = []
     failures: Counter = Counter()
     for (job, response), row, got in zip(pages, rows, cleaned):

