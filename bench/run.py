@@ -120,6 +120,13 @@ def run_ingest(catalogue: Path, workdir: Path, api_url: str, extra_env: dict[str
     return result | {"wall": wall, "peak_rss": peak}
 
 
+def prefect_overhead(api_url: str) -> dict:
+    """Seconds per flow run and per task run of Prefect itself (bench/prefect_overhead.py)."""
+    out = subprocess.run([sys.executable, str(ROOT / "bench" / "prefect_overhead.py")], cwd=ROOT, check=True,
+                         env=os.environ | {"PREFECT_API_URL": api_url}, capture_output=True, text=True).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
 def ceiling(db: Path, model: str, docs: int) -> dict:
     """spaCy alone over the stored clean bodies: best words/s over n_process and batch size."""
     import duckdb
@@ -211,6 +218,11 @@ def main() -> None:
             f"| components | {', '.join(limit['components'])} |",
             f"| **pipeline ÷ ceiling** | **{ratio:.2f}** |",
         ]
+        overhead = prefect_overhead(api_url)
+        tasks = 1 + 5 * -(-first["articles_new"] // int(extra.get("NEWSDUCK_BATCH_SIZE", 200))) + 1
+        lines.append(f"| Prefect's own overhead | a flow run {overhead['flow_run']:.2f} s + ~{tasks} task runs × "
+                     f"{overhead['task_run'] * 1000:.0f} ms = {overhead['flow_run'] + tasks * overhead['task_run']:.1f} s "
+                     f"({(overhead['flow_run'] + tasks * overhead['task_run']) / first['wall']:.1%} of the run) |")
         second = run_ingest(catalogue, workdir / "main", api_url, extra)
         lines.append(f"| unchanged re-run | {second['wall']:.1f} s = **{second['wall'] / first['wall']:.1%}** of the first "
                      f"({second['articles_new']} new) |")

@@ -124,7 +124,7 @@ def _ingest(settings: Settings, logger) -> dict:
     from prefect.runtime import flow_run
 
     run_id = str(flow_run.id or warehouse.utcnow().strftime("local-%Y%m%dT%H%M%S"))
-    started = warehouse.utcnow()
+    started, cpu_started = warehouse.utcnow(), time.process_time()
     staging.remove_orphans(settings.staging_dir)
     if staging.pending_batches(settings.staging_dir):
         load_staged(settings)  # work a locked database held back last time goes in first
@@ -194,6 +194,7 @@ def _ingest(settings: Settings, logger) -> dict:
     loaded = load_staged(settings)
     seconds["load"] += time.perf_counter() - clock
     seconds["flow"] = (warehouse.utcnow() - started).total_seconds()
+    seconds["flow_process_cpu"] = time.process_time() - cpu_started  # this process, all its threads
     return {
         "run_id": run_id,
         "feeds": len(outcomes),
