@@ -18,7 +18,7 @@ from datetime import datetime
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from flows import staging, warehouse, workers
+from flows import compute, staging, warehouse, workers
 from flows.http import Fetcher, FetchError, Response
 from flows.nlp import nlp_version
 from flows.settings import Settings
@@ -76,7 +76,8 @@ def process_batch(jobs: list[Job], settings: Settings, run_id: str, batch_id: st
             pages.append((job, got))
 
     clock = time.perf_counter()
-    cleaned = clean_articles([(r.body, r.final_url, j.entry) for j, r in pages], settings, result.seconds)
+    cleaned, spent = compute.run_cpu(clean_articles, [(r.body, r.final_url, j.entry) for j, r in pages], settings)
+    result.seconds.update(spent)
     result.seconds["clean_wall"] += time.perf_counter() - clock
     articles: list[tuple[Job, Response, Article]] = []
     for (job, response), got in zip(pages, cleaned):
@@ -89,7 +90,8 @@ def process_batch(jobs: list[Job], settings: Settings, run_id: str, batch_id: st
             articles.append((job, response, got))
 
     clock = time.perf_counter()
-    analyses = analyze_articles([a for _, _, a in articles], settings, result.seconds)
+    analyses, spent = compute.run_cpu(analyze_articles, [a for _, _, a in articles], settings)
+    result.seconds.update(spent)
     result.seconds["nlp_wall"] += time.perf_counter() - clock
     version = nlp_version(settings.model, settings.lexicon)
     for (job, _, article), analysis in zip(articles, analyses):
@@ -132,24 +134,27 @@ async def _fetch_pages(jobs: list[Job], settings: Settings) -> list[Response | F
 
 
 @task(name="clean-articles", cache_policy=NO_CACHE)
-def clean_articles(pages: list[tuple[bytes, str, FeedEntry | None]], settings: Settings,
-                   timings: Counter | None = None) -> list[Article | Skipped]:
-    """Extract clean bodies and metadata, on the worker processes."""
-    return workers.clean_pages(pages, settings, timings)
+def clean_articles(items: list[tuple[bytes, str, FeedEntry | None]],
+                   settings: Settings) -> tuple[list[Article | Skipped], Counter]:
+    """Extract clean bodies and metadata from (html, url, feed entry) triples, on the worker
+    processes (or inline on a Dask worker: flows/compute.py). Returns them and the seconds spent."""
+    timings: Counter = Counter()
+    return workers.clean_pages(items, settings, timings), timings
 
 
 @task(name="analyze-articles", cache_policy=NO_CACHE)
-def analyze_articles(articles: list[Article], settings: Settings,
-                     timings: Counter | None = None) -> list[DocAnalysis | None]:
-    """Entities and events for the English articles of the batch (None for the others)."""
-    wanted = [i for i, a in enumerate(articles) if a.language in NLP_LANGUAGES]
+def analyze_articles(items: list[Article], settings: Settings) -> tuple[list[DocAnalysis | None], Counter]:
+    """Entities and events for the English articles of the batch (None for the others), and the
+    seconds spent per stage."""
+    timings: Counter = Counter()
+    wanted = [i for i, a in enumerate(items) if a.language in NLP_LANGUAGES]
     found = workers.analyze(
-        [(articles[i].body, articles[i].published_at.date() if articles[i].published_at else None) for i in wanted],
+        [(items[i].body, items[i].published_at.date() if items[i].published_at else None) for i in wanted],
         settings, timings)
-    analyses: list[DocAnalysis | None] = [None] * len(articles)
+    analyses: list[DocAnalysis | None] = [None] * len(items)
     for i, analysis in zip(wanted, found):
         analyses[i] = analysis
-    return analyses
+    return analyses, timings
 
 
 @task(name="stage-batch", cache_policy=NO_CACHE)

@@ -26,7 +26,7 @@ from prefect.artifacts import create_markdown_artifact
 from tqdm import tqdm
 from tqdm.contrib.logging import logging_redirect_tqdm
 
-from flows import staging, warehouse
+from flows import compute, staging, warehouse
 from flows.articles import Job, process_batch
 from flows.backfill_sources import (Page, Passed, Source, Stop, Unit, sitemap_source, url_list_source, warc_files,
                                     warc_source, wayback_source)
@@ -35,6 +35,7 @@ from flows.runlock import run_lock
 from flows.settings import Settings, get_settings
 from transforms.backfill import DateWindow, parse_day
 from transforms.records import Article
+from transforms.shards import Shard, parse_shard
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +76,9 @@ def backfill(
     fresh: bool = False,
     db: str | None = None,
     progress: bool | None = None,
+    shard: str | None = None,
+    task_runner: str | None = None,
+    load: bool | None = None,
 ) -> dict:
     """Load historical articles from URL lists, sitemaps, WARC/ARC files and the Wayback Machine.
 
@@ -89,13 +93,20 @@ def backfill(
         fresh: ignore the checkpoints: list every source again (stored pages are still skipped).
         db: the DuckDB file [default: NEWSDUCK_DB].
         progress: show a progress bar (default: when stderr is a terminal).
+        shard: "i/n": only the units (a WARC file, a URL list, one sitemap of an index, a
+            Wayback prefix) whose key hashes to shard i of n, so n workers split the sources
+            with no unit taken twice; each shard has its own lock.
+        task_runner: "local" or "dask": where cleaning and NLP run [default: NEWSDUCK_TASK_RUNNER].
+        load: merge the staged batches into DuckDB (False: stage only) [default: NEWSDUCK_LOAD].
     """
-    settings = get_settings(db=db)
+    settings = get_settings(db=db, task_runner=task_runner, load=load)
+    part = parse_shard(shard) if shard else None
     logger = get_run_logger()
     window = DateWindow.from_days(parse_day(since) if since else None, parse_day(until) if until else None)
-    with run_lock(settings.data_dir, "backfill"):
+    lock = "backfill" if part is None else f"backfill-shard-{part.index}-of-{part.count}"
+    with run_lock(settings.data_dir, lock), compute.cpu_stage(settings):
         run = _Run(settings, logger, window, max_pages,
-                   sys.stderr.isatty() if progress is None else progress)
+                   sys.stderr.isatty() if progress is None else progress, part)
         sources = _plan(urls or [], sitemap or [], warc or [], wayback or [], window, list(domain or []), settings)
         return run.execute(sources, fresh)
 
@@ -111,9 +122,11 @@ def _plan(urls: list[str], sitemaps: list[str], warcs: list[str], waybacks: list
 class _Run:
     """One backfill run: batches, checkpoints, the page budget, progress and the summary."""
 
-    def __init__(self, settings: Settings, logger, window: DateWindow, max_pages: int | None, progress: bool):
+    def __init__(self, settings: Settings, logger, window: DateWindow, max_pages: int | None, progress: bool,
+                 shard: Shard | None = None):
         from prefect.runtime import flow_run
 
+        self.shard = shard
         self.settings = settings
         self.logger = logger
         self.window = window
@@ -128,20 +141,20 @@ class _Run:
 
     def execute(self, sources: list[Source], fresh: bool) -> dict:
         staging.remove_orphans(self.settings.staging_dir)
-        load_staged(self.settings)  # a killed run's staged batches first: their checkpoints count
+        self._load()  # a killed run's staged batches first: their checkpoints count
         stats = [SourceStats(s.kind, s.label) for s in sources]
         for source, stat in zip(sources, stats):
             if self.budget is not None and self.budget <= 0:
                 break
             self._run_source(source, stat, fresh)
-        loaded = load_staged(self.settings)
+        loaded = self._load()
         self._count_loaded(stats)
         summary = self._summary(stats, loaded is not None)
         self.logger.info("%s", summary)
         create_markdown_artifact(key="backfill-summary", markdown=summary, description="newsduck backfill run")
         staging.write_batch(self.settings.staging_dir, self._batch_id("zz-run"),
                             {"runs": staging.to_table("runs", [self._run_row(stats, summary)])})
-        loaded = load_staged(self.settings)
+        loaded = self._load()
         return {
             "run_id": self.run_id,
             "sources": [{"source": s.kind, "label": s.label, "status": s.status, "resumed": s.resumed,
@@ -170,12 +183,15 @@ class _Run:
             self.logger.info("%s %s: resuming from %s", source.kind, source.label,
                              {k or "(source)": c.resume_at for k, c in checkpoints.items() if not c.done})
         bar = _Progress(f"{source.kind} {_short(source.label)}", self.progress)
-        all_done, outcome = True, "done"
+        all_done, outcome, others = True, "done", 0
         try:
             # console log lines go above the bar instead of through it
             with logging_redirect_tqdm([logging.getLogger()]) if self.progress else nullcontext():
                 for item in source.units({k for k, c in checkpoints.items() if c.done and k}):
-                    if isinstance(item, Unit):
+                    if isinstance(item, Unit) and self.shard and not self.shard.holds(
+                            f"{source.backfill_id}/{item.key}"):
+                        others += 1  # another shard's unit
+                    elif isinstance(item, Unit):
                         resume_at = checkpoints[item.key].resume_at if item.key in checkpoints else None
                         outcome = self._run_unit(source, item, resume_at, stat, bar)
                         all_done &= outcome == "done"
@@ -186,9 +202,12 @@ class _Run:
                         all_done &= not isinstance(item, Stop)
         finally:
             bar.close()
-        if all_done and source.multi_unit:  # every unit done: so is the source
+        if all_done and source.multi_unit and not others:  # every unit done: so is the source
             self._stage({"checkpoints": self._checkpoints(source, "", None, True)})
         stat.status = "done" if all_done else ("page budget reached" if outcome == "budget" else "stopped")
+        if others:  # units another shard takes: this one did the rest
+            stat.status = f"other shards ({others} units)" if all_done and not stat.found and not stat.failed \
+                else f"{stat.status} (+{others} units for other shards)"
 
     def _run_unit(self, source: Source, unit: Unit, resume_at: dict | None, stat: SourceStats,
                   bar: _Progress) -> str:
@@ -245,7 +264,7 @@ class _Run:
         else:
             staging.write_batch(self.settings.staging_dir, batch_id, tables)
         stat.batch_ids.append(batch_id)
-        load_staged(self.settings)
+        self._load()
         bar.bar.set_postfix(staged=stat.staged, present=stat.known + stat.repeated,
                             failed=sum(stat.failed.values()), refresh=False)
         share = f" ({bar.done / bar.total:.0%} of the work listed so far)" if bar.total else ""
@@ -254,6 +273,10 @@ class _Run:
                          batch_id, len(pages), len(jobs), stat.staged, stat.known + stat.repeated,
                          "done" if done else json.dumps(resume_at), share)
         return not exhausted
+
+    def _load(self) -> dict | None:
+        """Merge what is staged, unless this run only stages (NEWSDUCK_LOAD=false)."""
+        return load_staged(self.settings) if self.settings.load else None
 
     def _accept(self, article: Article) -> str | None:
         """Articles dated outside the window are dropped after cleaning (undated ones are kept)."""

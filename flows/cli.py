@@ -24,6 +24,19 @@ app = typer.Typer(
 DbOption = typer.Option(None, "--db", envvar="NEWSDUCK_DB", help="DuckDB file [default: ./newsduck.duckdb]")
 
 
+class Runner(str, Enum):
+    local = "local"
+    dask = "dask"
+
+
+ShardOption = typer.Option(None, "--shard", help="i/n: only this shard of the work (n workers split it; "
+                           "stable hash of the feed URL / backfill unit)")
+RunnerOption = typer.Option(None, "--task-runner", help="where cleaning and NLP run: local worker processes, "
+                            "or dask (NEWSDUCK_DASK_ADDRESS, else a LocalCluster) [default: NEWSDUCK_TASK_RUNNER]")
+LoadOption = typer.Option(None, "--load/--no-load", help="merge into DuckDB, or only stage the batches for "
+                          "`newsduck load` [default: NEWSDUCK_LOAD, true]", show_default=False)
+
+
 class Format(str, Enum):
     table = "table"
     csv = "csv"
@@ -57,6 +70,9 @@ def init(db: Optional[Path] = DbOption) -> None:
 def run(
     feeds: Optional[Path] = typer.Option(None, "--feeds", help="CSV with a url column, or an OPML file [default: seeds/feeds.csv]"),
     max_articles: Optional[int] = typer.Option(None, "--max-articles", help="fetch at most N new articles"),
+    shard: Optional[str] = ShardOption,
+    task_runner: Optional[Runner] = RunnerOption,
+    load: Optional[bool] = LoadOption,
     db: Optional[Path] = DbOption,
 ) -> None:
     """Run one ingest now: poll the feeds, fetch new articles, extract, load.
@@ -64,16 +80,26 @@ def run(
     Exits 0 when the run finished, even if some feeds or pages failed (the summary lists them);
     non-zero only when it could not run (another run in progress, unreadable catalogue).
 
+    With --shard i/n it takes only the feeds whose URL hashes to shard i (README, "Scaling out").
+
     Example: newsduck run --feeds my-feeds.opml --max-articles 200
+
+    Example: newsduck run --shard 0/4 --task-runner dask --no-load
     """
     from flows.catalogue import CatalogueError, read_catalogue
     from flows.runlock import RunInProgress, run_lock
+    from transforms.shards import parse_shard
 
     settings = get_settings(db=db, feeds=feeds)
     try:
+        part = parse_shard(shard) if shard else None
         read_catalogue(settings.feeds)
-        with run_lock(settings.data_dir):
+        from flows.ingest import lock_name
+
+        with run_lock(settings.data_dir, lock_name(part)):
             pass  # only a check: the flow takes the lock itself
+    except ValueError as exc:
+        _fail(str(exc), 2)
     except CatalogueError as exc:
         _fail(str(exc), 2)
     except RunInProgress as exc:
@@ -81,7 +107,8 @@ def run(
 
     from flows.ingest import ingest_feeds
 
-    result = ingest_feeds(feeds_file=str(settings.feeds), max_articles=max_articles, db=str(settings.db))
+    result = ingest_feeds(feeds_file=str(settings.feeds), max_articles=max_articles, db=str(settings.db),
+                          shard=shard, task_runner=task_runner.value if task_runner else None, load=load)
     typer.echo(json.dumps(result))
 
 
@@ -106,16 +133,23 @@ def serve(
 
 
 @app.command()
-def load(db: Optional[Path] = DbOption) -> None:
-    """Merge staged batches (left by runs that found the database locked) into the database.
+def load(
+    staging_dir: Optional[Path] = typer.Option(None, "--staging-dir", envvar="NEWSDUCK_STAGING_DIR",
+                                               help="where the batches are [default: newsduck-data/staged]"),
+    db: Optional[Path] = DbOption,
+) -> None:
+    """Merge staged batches into the database: those a run could not load (the database was
+    locked), and those staged by workers that only stage (--no-load). The one writer: run it on
+    the machine that holds the DuckDB file. Idempotent: a batch is merged once.
 
-    Example: newsduck load
+    Example: newsduck load --staging-dir /mnt/shared/newsduck-staged
     """
     from flows import warehouse
+    from flows.load import load_staged_batches
 
-    settings = get_settings(db=db)
+    settings = get_settings(db=db, staging_dir=staging_dir)
     try:
-        counts = warehouse.load_staged(settings.db, settings.staging_dir, wait=settings.lock_wait)
+        counts = load_staged_batches(db=str(settings.db), staging_dir=str(settings.staging_dir))
     except warehouse.DatabaseBusy as exc:
         _fail(str(exc))
     typer.echo(json.dumps(counts))
@@ -334,6 +368,9 @@ def backfill(
     max_pages: Optional[int] = typer.Option(None, "--max-pages", help="process at most N new pages in this run"),
     fresh: bool = typer.Option(False, "--fresh", help="ignore checkpoints: list the sources again "
                                "(stored pages are still skipped; transient failures are retried)"),
+    shard: Optional[str] = ShardOption,
+    task_runner: Optional[Runner] = RunnerOption,
+    load: Optional[bool] = LoadOption,
     db: Optional[Path] = DbOption,
 ) -> None:
     """Load historical articles from URL lists, sitemaps, WARC/ARC archives or the Wayback Machine.
@@ -342,11 +379,17 @@ def backfill(
     command again after Ctrl-C or a crash and it goes on where it stopped; once finished, running
     it again adds and fetches nothing. Shows a progress bar; prints a JSON summary at the end.
 
+    With --shard i/n it takes only the units (a WARC file, a URL list, one sitemap of an index, a
+    Wayback prefix) that hash to shard i: n workers given the same sources share them out.
+
     Example: newsduck backfill --warc crawl/CC-NEWS-*.warc.gz --domain apnews.com --since 2024-01-01
+
+    Example: newsduck backfill --warc /mnt/shared/cc-news/ --shard 1/3 --no-load
     """
     from flows.backfill_sources import warc_files
     from flows.runlock import RunInProgress, run_lock
     from transforms.backfill import parse_day
+    from transforms.shards import parse_shard
 
     settings = get_settings(db=db)
     if files and not warc:
@@ -361,7 +404,9 @@ def backfill(
         missing = [str(p) for p in [*urls, *warc_files(warcs)] if not p.is_file()]
         if missing:
             _fail(f"no such file: {', '.join(missing)}", 2)
-        with run_lock(settings.data_dir, "backfill"):
+        part = parse_shard(shard) if shard else None
+        lock = "backfill" if part is None else f"backfill-shard-{part.index}-of-{part.count}"
+        with run_lock(settings.data_dir, lock):
             pass  # only a check: the flow takes the lock itself
     except ValueError as exc:
         _fail(str(exc), 2)
@@ -374,7 +419,8 @@ def backfill(
     try:
         result = backfill_flow(urls=[str(p) for p in urls] or None, sitemap=sitemap or None, warc=warcs or None,
                                wayback=wayback or None, since=since, until=until, domain=domain or None,
-                               max_pages=max_pages, fresh=fresh, db=str(settings.db))
+                               max_pages=max_pages, fresh=fresh, db=str(settings.db), shard=shard,
+                               task_runner=task_runner.value if task_runner else None, load=load)
     except warehouse.DatabaseBusy as exc:  # its checkpoints could not be read: nothing was done
         _fail(f"{exc}. Try again when it has finished.")
     typer.echo(json.dumps(result, default=str))

@@ -19,7 +19,7 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 
-from flows import staging, warehouse, workers
+from flows import compute, staging, warehouse, workers
 from flows.articles import Job, fetch_pages, process_batch
 from flows.catalogue import FeedSource, read_catalogue
 from flows.http import Fetcher, FetchError
@@ -27,6 +27,7 @@ from flows.runlock import run_lock
 from flows.settings import Settings, get_settings
 from transforms.feeds import parse_feed
 from transforms.records import FeedEntry, ParsedFeed, Skipped
+from transforms.shards import Shard, parse_shard
 
 
 @dataclass
@@ -112,24 +113,45 @@ def load_staged(settings: Settings, refresh_search: bool = True) -> dict[str, fl
 
 
 @flow(name="ingest-feeds", log_prints=True)
-def ingest_feeds(feeds_file: str | None = None, max_articles: int | None = None, db: str | None = None) -> dict:
-    """Poll the feed catalogue and load new articles, entities and events into DuckDB."""
-    settings = get_settings(db=db, feeds=feeds_file, max_articles=max_articles)
+def ingest_feeds(feeds_file: str | None = None, max_articles: int | None = None, db: str | None = None,
+                 shard: str | None = None, task_runner: str | None = None, load: bool | None = None) -> dict:
+    """Poll the feed catalogue and load new articles, entities and events into DuckDB.
+
+    Args:
+        feeds_file: the catalogue [default: NEWSDUCK_FEEDS].
+        max_articles: fetch at most this many new articles.
+        db: the DuckDB file [default: NEWSDUCK_DB].
+        shard: "i/n": only the feeds whose URL hashes to shard i of n (flows/shards), so n
+            workers can split the catalogue; each shard has its own run lock.
+        task_runner: "local" or "dask": where cleaning and NLP run [default: NEWSDUCK_TASK_RUNNER].
+        load: merge the staged batches into DuckDB (False: stage only, for `newsduck load`)
+            [default: NEWSDUCK_LOAD].
+    """
+    settings = get_settings(db=db, feeds=feeds_file, max_articles=max_articles, task_runner=task_runner, load=load)
+    part = parse_shard(shard) if shard else None
     logger = get_run_logger()
-    with run_lock(settings.data_dir):
-        return _ingest(settings, logger)
+    with run_lock(settings.data_dir, lock_name(part)), compute.cpu_stage(settings):
+        return _ingest(settings, logger, part)
 
 
-def _ingest(settings: Settings, logger) -> dict:
+def lock_name(shard: Shard | None) -> str:
+    """The run lock of an ingest: one per shard, so shards on one machine do not block each other."""
+    return "run" if shard is None else f"run-shard-{shard.index}-of-{shard.count}"
+
+
+def _ingest(settings: Settings, logger, shard: Shard | None = None) -> dict:
     from prefect.runtime import flow_run
 
     run_id = str(flow_run.id or warehouse.utcnow().strftime("local-%Y%m%dT%H%M%S"))
     started, cpu_started = warehouse.utcnow(), time.process_time()
     staging.remove_orphans(settings.staging_dir)
-    if staging.pending_batches(settings.staging_dir):
+    if settings.load and staging.pending_batches(settings.staging_dir):
         load_staged(settings)  # work a locked database held back last time goes in first
     sources = read_catalogue(Path(settings.feeds))
-    logger.info("polling %s feeds from %s", len(sources), settings.feeds)
+    if shard is not None:
+        sources = [s for s in sources if shard.holds(s.url)]
+    logger.info("polling %s feeds from %s%s", len(sources), settings.feeds,
+                f" (shard {shard})" if shard else "")
 
     states = _read_or_empty(lambda: warehouse.read_feed_states(settings.db, wait=settings.lock_wait), {}, logger)
     outcomes = fetch_feeds(sources, states, settings)
@@ -158,7 +180,7 @@ def _ingest(settings: Settings, logger) -> dict:
     totals: Counter = Counter()
     seconds: Counter = Counter()
     batches = [queue[i:i + settings.batch_size] for i in range(0, len(queue), settings.batch_size)]
-    if batches:
+    if batches and settings.task_runner == "local":
         workers.prestart(settings)  # the workers load the model while the first pages download
     fetching = fetch_pages.submit(batches[0], settings) if batches else None
     loading = None
@@ -175,8 +197,12 @@ def _ingest(settings: Settings, logger) -> dict:
         for url in result.staged_urls:
             owner[url][0].new += 1
         totals["failed"] += len(result.failures)
+        totals["staged"] += len(result.staged_urls)
         _add_load(loading, totals, seconds)  # one writer: the previous load ends before the next
-        loading = load_staged.submit(settings, refresh_search=False) if not totals["busy"] else None
+        if settings.load and not totals["busy"]:
+            loading = load_staged.submit(settings, refresh_search=False)
+        else:
+            loading = None
     _add_load(loading, totals, seconds)
 
     summary = _summary(run_id, outcomes, totals, len(queue))
@@ -191,7 +217,7 @@ def _ingest(settings: Settings, logger) -> dict:
     }
     staging.write_batch(settings.staging_dir, f"{_stamp(started)}-{run_id[:8]}-zz-feeds", tables)
     clock = time.perf_counter()
-    loaded = load_staged(settings)
+    loaded = load_staged(settings) if settings.load else None  # else: `newsduck load` merges them
     seconds["load"] += time.perf_counter() - clock
     seconds["flow"] = (warehouse.utcnow() - started).total_seconds()
     seconds["flow_process_cpu"] = time.process_time() - cpu_started  # this process, all its threads
@@ -203,6 +229,7 @@ def _ingest(settings: Settings, logger) -> dict:
         "articles_duplicate": totals["articles_duplicate"],
         "articles_failed": totals["failed"],
         "articles_known": sum(o.known for o in outcomes),
+        "articles_staged": totals["staged"],
         "loaded": loaded is not None,
         "seconds": {stage: round(value, 2) for stage, value in sorted(seconds.items())},
     }

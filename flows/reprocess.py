@@ -116,7 +116,7 @@ def rebuild_batch(settings: Settings, ids: list[str], run_id: str, version: str)
     """Clean and analyse a batch again from its raw pages: the staged-table shapes of a new batch."""
     rows = read_inputs(settings, ids)
     pages = [(_job(row), _response(row)) for row in rows]
-    cleaned = clean_articles([(response.body, response.final_url, job.entry) for job, response in pages], settings)
+    cleaned, _ = clean_articles([(response.body, response.final_url, job.entry) for job, response in pages], settings)
     kept: list[tuple[Job, Response, Article]] = []
     failures: Counter = Counter()
     for (job, response), row, got in zip(pages, rows, cleaned):
@@ -125,7 +125,7 @@ def rebuild_batch(settings: Settings, ids: list[str], run_id: str, version: str)
         else:
             # the article keeps its identity even if the new extractor reads the canonical otherwise
             kept.append((job, response, dataclasses.replace(got, canonical_url=row["canonical_url"])))
-    analyses = analyze_articles([article for _, _, article in kept], settings)
+    analyses, _ = analyze_articles([article for _, _, article in kept], settings)
     return _tables(kept, analyses, [], run_id, version), failures
 
 

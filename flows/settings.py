@@ -5,7 +5,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from pydantic import Field
+from typing import Literal
+
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 VERSION = "0.1.0"
@@ -57,20 +59,38 @@ class Settings(BaseSettings):
     # Scheduling
     prefect_port: int = Field(4200, description="port of the Prefect server `serve` starts")
 
+    # Scaling out (README, "Scaling out")
+    task_runner: Literal["local", "dask"] | None = Field(
+        None, description="where cleaning and NLP run: local (worker processes) or dask "
+                          "[default: dask when NEWSDUCK_DASK_ADDRESS is set, else local]")
+    dask_address: str | None = Field(None, description="Dask scheduler (tcp://host:8786); unset with "
+                                                       "task_runner=dask: a LocalCluster on this machine")
+    dask_workers: int = Field(default_factory=lambda: os.cpu_count() or 1,
+                              description="worker processes of that LocalCluster (one thread each)")
+    dask_chunk: int = Field(50, description="articles per Dask task (a batch is split into chunks)")
+    load: bool = Field(True, description="merge staged batches into DuckDB (false: only stage them "
+                                         "for a single `newsduck load` elsewhere)")
+    staging_dir: Path | None = Field(None, description="staged batches, possibly shared storage "
+                                                       "[default: <data_dir>/staged]")
+
     # Batching and the database lock
     batch_size: int = Field(200, description="articles per fetch/clean/NLP/load batch")
     max_articles: int | None = Field(None, description="cap on new articles per run")
     lock_wait: float = Field(60.0, description="seconds a load waits for the DuckDB write lock")
     sql_lock_wait: float = Field(5.0, description="seconds `newsduck sql` waits for the lock")
 
+    @model_validator(mode="after")
+    def _defaults(self) -> "Settings":
+        if self.staging_dir is None:
+            self.staging_dir = self.data_dir / "staged"
+        if self.task_runner is None:
+            self.task_runner = "dask" if self.dask_address else "local"
+        return self
+
     @property
     def user_agent(self) -> str:
         contact = self.contact or "contact unset: NEWSDUCK_CONTACT"
         return f"newsduck/{VERSION} (+{contact})"
-
-    @property
-    def staging_dir(self) -> Path:
-        return self.data_dir / "staged"
 
 
 def get_settings(**overrides: object) -> Settings:

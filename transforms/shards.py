@@ -1,0 +1,44 @@
+"""Shards: split work (feeds, backfill units) between workers by a stable hash of a key.
+
+The hash is sha1 of the key's UTF-8 bytes, so every machine, process and Python version puts a
+key in the same shard (Python's own `hash()` of a str changes with each process).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Shard:
+    index: int
+    count: int
+
+    def holds(self, key: str) -> bool:
+        """Whether this shard takes the work named by `key` (a feed URL, a backfill unit)."""
+        return shard_of(key, self.count) == self.index
+
+    def __str__(self) -> str:
+        return f"{self.index}/{self.count}"
+
+
+def shard_of(key: str, count: int) -> int:
+    """The shard (0 .. count-1) of a key: sha1 of the key, as an integer, modulo count."""
+    return int.from_bytes(hashlib.sha1(key.encode("utf-8")).digest()[:8], "big") % count
+
+
+def parse_shard(text: str) -> Shard:
+    """'i/n' -> Shard(i, n), with 0 <= i < n.
+
+    Raises:
+        ValueError: with a message fit for the command line.
+    """
+    head, sep, tail = text.strip().partition("/")
+    try:
+        index, count = int(head), int(tail)
+    except ValueError:
+        raise ValueError(f"shard {text!r}: expected i/n, e.g. 0/4") from None
+    if not sep or count < 1 or not 0 <= index < count:
+        raise ValueError(f"shard {text!r}: expected i/n with 0 <= i < n, e.g. 0/4")
+    return Shard(index, count)
