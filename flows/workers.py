@@ -10,8 +10,10 @@ notebooks that run many flows reuse it.
 
 from __future__ import annotations
 
-import atexit
 import multiprocessing
+import multiprocessing.util
+import os
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -94,9 +96,21 @@ def _get_pool(settings: Settings) -> ProcessPoolExecutor | None:
         shutdown()
         # spawn, not fork: the flow process has threads (Prefect, the HTTP client) by now
         _pool = ProcessPoolExecutor(settings.workers, mp_context=multiprocessing.get_context("spawn"),
-                                    initializer=load_pipeline, initargs=(settings.model,))
+                                    initializer=_start_worker, initargs=(settings.model, os.getpid()))
         _pool_key = key
     return _pool
+
+
+def _start_worker(model: str, parent: int) -> None:
+    """In each worker: exit when the flow's process dies (even by kill -9), then load the model."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="newsduck-orphan-watch", daemon=True).start()
+    load_pipeline(model)
 
 
 def shutdown() -> None:
@@ -107,4 +121,8 @@ def shutdown() -> None:
     _pool, _pool_key = None, None
 
 
-atexit.register(shutdown)
+# At exit of this process, whatever kind it is. A multiprocessing child (Prefect's runner starts
+# flow runs that way) joins its children *before* atexit handlers run, so a plain atexit
+# shutdown would wait forever on idle workers. Its finalizers run first, highest priority first:
+# this one must run before the pool queues close theirs (priority 10).
+multiprocessing.util.Finalize(None, shutdown, exitpriority=100)

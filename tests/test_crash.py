@@ -112,14 +112,37 @@ def _kill_when(site: Site, tmp: Path, trigger) -> str:
     reader = threading.Thread(target=lambda: lines.extend(proc.stdout), daemon=True)
     reader.start()
     deadline = time.monotonic() + 120
-    while proc.poll() is None and time.monotonic() < deadline:
-        if trigger(lines, site):
+    try:
+        while proc.poll() is None and time.monotonic() < deadline:
+            if trigger(lines, site):
+                children = _children(proc.pid)
+                os.kill(proc.pid, signal.SIGKILL)  # the flow's process only: its workers must notice
+                break
+            time.sleep(0.005)
+        proc.wait()
+        assert proc.returncode == -signal.SIGKILL, "the run finished before the trigger:\n" + "".join(lines[-30:])
+        gone_by = time.monotonic() + 10
+        while any(Path(f"/proc/{pid}").exists() for pid in children) and time.monotonic() < gone_by:
+            time.sleep(0.2)
+        assert not [pid for pid in children if Path(f"/proc/{pid}").exists()], "worker processes outlived the run"
+    finally:
+        try:
             os.killpg(proc.pid, signal.SIGKILL)
-            break
-        time.sleep(0.005)
-    proc.wait()
-    assert proc.returncode == -signal.SIGKILL, "the run finished before the trigger:\n" + "".join(lines[-30:])
+        except ProcessLookupError:
+            pass
     return "".join(lines)
+
+
+def _children(pid: int) -> list[int]:
+    """Processes whose parent is pid (the run's worker processes)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(entry.name))
+        except (OSError, IndexError, ValueError):
+            continue
+    return found
 
 
 def _page_hits(site: Site) -> int:
