@@ -153,7 +153,7 @@ def replace_derived(settings: Settings, tables: dict) -> None:
     """Replace the batch's articles' derived rows in one transaction."""
     global _REPLACE_STATEMENTS
     if _REPLACE_STATEMENTS is None:
-        _REPLACE_STATEMENTS = warehouse.split_statements(REPLACE_SQL.read_text(encoding="utf-8"))
+        _REPLACE_STATEMENTS = warehouse.read_statements(REPLACE_SQL)
     if not tables["articles"].num_rows:
         return
     names = ("articles", "entities", "mentions", "events")

@@ -119,6 +119,14 @@ def schema_version(con: duckdb.DuckDBPyConnection) -> int:
     return con.execute("select coalesce(max(version), 0) from schema_migrations").fetchone()[0]
 
 
+def read_statements(path: Path) -> list[str]:
+    """Statements of a .sql file; a line `-- include: NAME.sql` stands for that file's (same folder)."""
+    text = path.read_text(encoding="utf-8")
+    text = re.sub(r"(?m)^-- include: (\S+\.sql)\s*$",
+                  lambda m: (path.parent / m.group(1)).read_text(encoding="utf-8"), text)
+    return split_statements(text)
+
+
 def split_statements(text: str) -> list[str]:
     """Statements of a .sql file: separated by a ';' that ends a line. Comment lines dropped."""
     lines = [line for line in text.splitlines() if not line.lstrip().startswith("--")]
@@ -132,7 +140,7 @@ def merge_batch(con: duckdb.DuckDBPyConnection, batch_dir: Path, run_id: str | N
     """Merge one staged batch in one transaction. None when it had been merged already."""
     global _MERGE_STATEMENTS
     if _MERGE_STATEMENTS is None:
-        _MERGE_STATEMENTS = split_statements(MERGE_SQL.read_text(encoding="utf-8"))
+        _MERGE_STATEMENTS = read_statements(MERGE_SQL)
     batch_id = batch_dir.name
     if con.execute("select 1 from loaded_batches where batch_id = ?", [batch_id]).fetchone():
         return None
