@@ -4,6 +4,7 @@ Prefect reads its settings when it is imported, so the quiet, offline defaults a
 before any flow module imports it. Anything already set in the environment wins.
 """
 
+import logging
 import os
 from pathlib import Path
 
@@ -16,3 +17,6 @@ for _key, _value in {
 }.items():
     os.environ.setdefault(_key, _value)
 Path(os.environ["PREFECT_HOME"]).mkdir(parents=True, exist_ok=True)  # Prefect makes only the last level
+
+# trafilatura warns on every page it cannot use; newsduck records those as skips with a reason.
+logging.getLogger("trafilatura").setLevel(logging.ERROR)

@@ -39,7 +39,7 @@ LEXICON_PATH = SEEDS_DIR / "event_lexicon.csv"
 # Bump when the extractor code (transforms/ names, gazetteer, mentions, entities, syntax, lexicon,
 # triggers, events, dates, nlp) changes what it produces for the same input; NLP_VERSION then
 # changes and a reprocess can find stale rows.
-EXTRACTOR_VERSION = "4"
+NLP_CODE_VERSION = "4"
 
 PARAGRAPHS = "newsduck_paragraphs"
 
@@ -187,7 +187,7 @@ def nlp_version(model: str, lexicon_path: Path | None = None) -> str:
     digest = hashlib.sha1()
     for path in (GAZETTEER_PATH, Path(lexicon_path) if lexicon_path else LEXICON_PATH):
         digest.update(path.read_bytes() if path.exists() else b"")
-    return f"{model}-{model_version}+seeds.{digest.hexdigest()[:8]}+x{EXTRACTOR_VERSION}"
+    return f"{model}-{model_version}+seeds.{digest.hexdigest()[:8]}+x{NLP_CODE_VERSION}"
 
 
 def __getattr__(name: str) -> str:
