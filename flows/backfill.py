@@ -149,7 +149,7 @@ class _Run:
             self._run_source(source, stat, fresh)
         loaded = self._load()
         self._count_loaded(stats)
-        summary = self._summary(stats, loaded is not None)
+        summary = self._summary(stats, loaded is not None or not self.settings.load)
         self.logger.info("%s", summary)
         create_markdown_artifact(key="backfill-summary", markdown=summary, description="newsduck backfill run")
         staging.write_batch(self.settings.staging_dir, self._batch_id("zz-run"),
@@ -333,7 +333,9 @@ class _Run:
             f"failed: {sum(sum(s.failed.values()) for s in stats)}; "
             f"skipped: {sum(sum(s.skipped.values()) for s in stats)}."
             + (f" Date window: {self.window.describe()}." if not self.window.open else "")
-            + ("" if loaded else " The database was busy: some batches are staged and load with the next run."),
+            + ("" if loaded else " The database was busy: some batches are staged and load with the next run.")
+            + ("" if self.settings.load else " Stage only: the batches wait for `newsduck load`.")
+            + (f" Shard {self.shard}." if self.shard else ""),
             "",
             "| source | status | found | new | duplicate | already present | failed | failed by reason | skipped by reason |",
             "|---|---|---:|---:|---:|---:|---:|---|---|",

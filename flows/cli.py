@@ -30,7 +30,7 @@ class Runner(str, Enum):
 
 
 ShardOption = typer.Option(None, "--shard", help="i/n: only this shard of the work (n workers split it; "
-                           "stable hash of the feed URL / backfill unit)")
+                           "sha1 of the feed's host / of the backfill unit)")
 RunnerOption = typer.Option(None, "--task-runner", help="where cleaning and NLP run: local worker processes, "
                             "or dask (NEWSDUCK_DASK_ADDRESS, else a LocalCluster) [default: NEWSDUCK_TASK_RUNNER]")
 LoadOption = typer.Option(None, "--load/--no-load", help="merge into DuckDB, or only stage the batches for "
@@ -80,7 +80,8 @@ def run(
     Exits 0 when the run finished, even if some feeds or pages failed (the summary lists them);
     non-zero only when it could not run (another run in progress, unreadable catalogue).
 
-    With --shard i/n it takes only the feeds whose URL hashes to shard i (README, "Scaling out").
+    With --shard i/n it takes only the feeds whose host hashes to shard i: n workers split the
+    catalogue site by site (README, "Scaling out").
 
     Example: newsduck run --feeds my-feeds.opml --max-articles 200
 

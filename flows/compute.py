@@ -51,11 +51,25 @@ def cpu_stage(settings: Settings) -> Iterator[None]:
     where = settings.dask_address or f"a LocalCluster of {settings.dask_workers} worker processes"
     get_run_logger().info("cleaning and NLP on Dask: %s", where)
     with runner:
+        # Each worker loads the model now, while the run polls feeds and downloads the first
+        # batch (the local pool does the same: flows/workers.py: prestart). Not waited for.
+        from distributed import fire_and_forget
+
+        client = runner.client
+        for address in client.nthreads():
+            fire_and_forget(client.submit(_warm, settings.model, workers=[address], pure=False))
         token = _runner.set(runner)
         try:
             yield
         finally:
             _runner.reset(token)
+
+
+def _warm(model: str) -> None:
+    """On a Dask worker: load the spaCy model into this process's cache."""
+    from flows.nlp import load_pipeline
+
+    load_pipeline(model)
 
 
 def run_cpu(task: Task, items: list, settings: Settings) -> tuple[list, Counter]:

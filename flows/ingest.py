@@ -27,7 +27,7 @@ from flows.runlock import run_lock
 from flows.settings import Settings, get_settings
 from transforms.feeds import parse_feed
 from transforms.records import FeedEntry, ParsedFeed, Skipped
-from transforms.shards import Shard, parse_shard
+from transforms.shards import Shard, feed_key, parse_shard
 
 
 @dataclass
@@ -121,8 +121,8 @@ def ingest_feeds(feeds_file: str | None = None, max_articles: int | None = None,
         feeds_file: the catalogue [default: NEWSDUCK_FEEDS].
         max_articles: fetch at most this many new articles.
         db: the DuckDB file [default: NEWSDUCK_DB].
-        shard: "i/n": only the feeds whose URL hashes to shard i of n (flows/shards), so n
-            workers can split the catalogue; each shard has its own run lock.
+        shard: "i/n": only the feeds whose host hashes to shard i of n (transforms/shards.py),
+            so n workers split the catalogue site by site; each shard has its own run lock.
         task_runner: "local" or "dask": where cleaning and NLP run [default: NEWSDUCK_TASK_RUNNER].
         load: merge the staged batches into DuckDB (False: stage only, for `newsduck load`)
             [default: NEWSDUCK_LOAD].
@@ -149,7 +149,7 @@ def _ingest(settings: Settings, logger, shard: Shard | None = None) -> dict:
         load_staged(settings)  # work a locked database held back last time goes in first
     sources = read_catalogue(Path(settings.feeds))
     if shard is not None:
-        sources = [s for s in sources if shard.holds(s.url)]
+        sources = [s for s in sources if shard.holds(feed_key(s.url))]
     logger.info("polling %s feeds from %s%s", len(sources), settings.feeds,
                 f" (shard {shard})" if shard else "")
 
@@ -205,7 +205,7 @@ def _ingest(settings: Settings, logger, shard: Shard | None = None) -> dict:
             loading = None
     _add_load(loading, totals, seconds)
 
-    summary = _summary(run_id, outcomes, totals, len(queue))
+    summary = _summary(run_id, outcomes, totals, len(queue), stage_only=not settings.load)
     logger.info("%s", summary)
     create_markdown_artifact(key="ingest-summary", markdown=summary, description="newsduck ingest run")
     tables = {
@@ -316,7 +316,7 @@ def _run_row(run_id: str, started: datetime, outcomes: list[FeedOutcome], totals
     }
 
 
-def _summary(run_id: str, outcomes: list[FeedOutcome], totals: Counter, queued: int) -> str:
+def _summary(run_id: str, outcomes: list[FeedOutcome], totals: Counter, queued: int, stage_only: bool = False) -> str:
     """The run as markdown: totals, then one row per feed with its failure reasons."""
     ok = sum(o.status == "ok" for o in outcomes)
     unchanged = sum(o.status == "not_modified" for o in outcomes)
@@ -327,7 +327,8 @@ def _summary(run_id: str, outcomes: list[FeedOutcome], totals: Counter, queued: 
         f"Feeds: {len(outcomes)} ({ok} fetched, {unchanged} not modified, {failed} failed). "
         f"Articles: {queued} to fetch, {totals['articles_new']} new, "
         f"{totals['articles_duplicate']} duplicates of stored bodies, "
-        f"{sum(o.known for o in outcomes)} already stored, {totals['failed']} failed.",
+        f"{sum(o.known for o in outcomes)} already stored, {totals['failed']} failed."
+        + (f" Stage only: {totals['staged']} articles staged for `newsduck load`." if stage_only else ""),
         "",
         "| feed | status | items | new | already stored | failed | reasons |",
         "|---|---|---:|---:|---:|---:|---|",

@@ -12,36 +12,57 @@ import pytest
 
 from tests.sitekit import Item, Site, news_page, rss20
 from tests.test_crash import GOLD, _snapshot
-from transforms.shards import shard_of
+from transforms.shards import feed_key, shard_of
+
+
+def sites_by_shard(count: int = 2, per_shard: int = 2) -> dict[int, list[Site]]:
+    """Local sites, each its own host:port, picked so that each of `count` shards holds
+    `per_shard` of them (ports change every run). The caller closes them."""
+    shards: dict[int, list[Site]] = {i: [] for i in range(count)}
+    while min(len(sites) for sites in shards.values()) < per_shard:
+        site = Site()
+        held = shards[shard_of(feed_key(site.url("/")), count)]
+        if len(held) < per_shard:
+            held.append(site)
+        else:
+            site.close()
+    return shards
+
+
+class Newsroom:
+    """Four sites, two per shard of 2, each with a feed over two gold stories; one more story,
+    on the first site, is listed by the first feed of each shard."""
+
+    def __init__(self) -> None:
+        shards = sites_by_shard()
+        self.sites = [shards[0][0], shards[1][0], shards[0][1], shards[1][1]]  # catalogue order
+        stories = []
+        for i, gold in enumerate(GOLD[:9]):
+            title, *paragraphs = [p for p in gold.read_text().split("\n\n") if p.strip()]
+            site = self.sites[i // 2] if i < 8 else self.sites[0]
+            stories.append(site.add(f"/story/{gold.stem}", news_page(title.strip(), paragraphs,
+                                                                     f"2019-04-{i + 1:02d}T08:00:00Z")))
+        self.shared = stories.pop()
+        for n, site in enumerate(self.sites):
+            urls = stories[2 * n:2 * n + 2] + ([self.shared] if n < 2 else [])
+            site.add("/feed.xml", rss20(f"F{n}", site.url("/"), [Item(f"s{i}", u, datetime(2019, 4, 5))
+                                                                 for i, u in enumerate(urls)]),
+                     content_type="application/rss+xml", etag=f'"{n}"')
+        self.catalogue = "url\n" + "".join(site.url("/feed.xml") + "\n" for site in self.sites)
+
+    def close(self) -> None:
+        for site in self.sites:
+            site.close()
 
 
 @pytest.fixture(scope="module")
 def sharded_site():
-    """Four feeds, two per shard of 2, over the gold stories; one story listed in both shards."""
-    site = Site()
-    paths: dict[int, list[str]] = {0: [], 1: []}
-    k = 0
-    while min(len(p) for p in paths.values()) < 2:
-        path = f"/feeds/f{k}.xml"
-        if len(paths[shard_of(site.url(path), 2)]) < 2:
-            paths[shard_of(site.url(path), 2)].append(path)
-        k += 1
-    order = [paths[0][0], paths[1][0], paths[0][1], paths[1][1]]  # catalogue order
-    stories = []
-    for i, gold in enumerate(GOLD[:9]):
-        title, *paragraphs = [p for p in gold.read_text().split("\n\n") if p.strip()]
-        stories.append(site.add(f"/story/{gold.stem}", news_page(title.strip(), paragraphs, f"2019-04-{i + 1:02d}T08:00:00Z")))
-    shared = stories.pop()
-    for n, path in enumerate(order):
-        urls = stories[2 * n:2 * n + 2] + ([shared] if n < 2 else [])  # the first feed of each shard lists it
-        site.add(path, rss20(f"F{n}", site.url("/"), [Item(f"s{i}", u, datetime(2019, 4, 5)) for i, u in enumerate(urls)]),
-                 content_type="application/rss+xml", etag=f'"{n}"')
-    site.catalogue = "url\n" + "".join(site.url(p) + "\n" for p in order)
-    yield site
-    site.close()
+    newsroom = Newsroom()
+    yield newsroom
+    newsroom.close()
 
 
-def _run(site: Site, tmp: Path, name: str, **env: str) -> dict:
+def _run(site: Newsroom, tmp: Path, name: str, **env: str) -> dict:
     from flows.ingest import ingest_feeds
 
     home = tmp / name
@@ -69,7 +90,6 @@ def test_batches_staged_by_several_workers_merge_once(prefect_harness, sharded_s
     # stored, so it fetches and stages its shard again; the loader drops the repeat.
     shared = tmp_path / "shared-staging"
     stage_only = {"NEWSDUCK_LOAD": "false", "NEWSDUCK_STAGING_DIR": str(shared)}
-    sharded_site.hits.clear()
     runs = [_run(sharded_site, tmp_path, "w0", shard="0/2", **stage_only),
             _run(sharded_site, tmp_path, "w1", shard="1/2", **stage_only),
             _run(sharded_site, tmp_path, "w0", shard="0/2", **stage_only)]

@@ -9,15 +9,9 @@ import signal
 import subprocess
 import sys
 import textwrap
-import time
-from datetime import datetime
 from pathlib import Path
 
 import duckdb
-import pytest
-
-from tests.sitekit import Item, news_page, rss20
-from transforms.shards import shard_of
 
 REPO = Path(__file__).resolve().parent.parent
 POOL = "newsduck-test"
@@ -48,18 +42,6 @@ DEPLOY_AND_RUN = textwrap.dedent("""
 """)
 
 
-def _feeds(site, per_shard: int = 2, count: int = 2) -> dict[int, list[str]]:
-    """Feed paths picked so that each shard gets `per_shard` of them (the port changes every run)."""
-    shards: dict[int, list[str]] = {i: [] for i in range(count)}
-    k = 0
-    while any(len(paths) < per_shard for paths in shards.values()):
-        path = f"/feeds/f{k}.xml"
-        if len(shards[shard_of(site.url(path), count)]) < per_shard:
-            shards[shard_of(site.url(path), count)].append(path)
-        k += 1
-    return shards
-
-
 def _stop(proc: subprocess.Popen) -> None:
     if proc.poll() is None:
         os.killpg(proc.pid, signal.SIGINT)
@@ -70,27 +52,15 @@ def _stop(proc: subprocess.Popen) -> None:
             proc.wait()
 
 
-def test_two_workers_split_the_feeds_and_one_loader_merges(site, tmp_path, monkeypatch):
+def test_two_workers_split_the_feeds_and_one_loader_merges(tmp_path, monkeypatch):
     from flows.serve import start_local_server
     from flows.settings import Settings
+    from tests.test_load import Newsroom
     from tests.test_serve import _free_port
 
-    shards = _feeds(site)
-    feeds = [url for urls in shards.values() for url in urls]
-    texts = sorted((REPO / "tests" / "fixtures" / "gold").glob("*.txt"))
-    shared = site.add("/story/shared", news_page("Shared story", ["Listed by a feed of each shard."] * 12,
-                                                 "2019-04-05T08:00:00Z"))
-    lines = ["url"]
-    for n, feed_path in enumerate(feeds):
-        title, *paragraphs = [p for p in texts[n].read_text().split("\n\n") if p.strip()]
-        story = site.add(f"/story/{n}", news_page(title.strip(), paragraphs, f"2019-04-{n + 1:02d}T08:00:00Z"))
-        items = [Item(f"s{n}", story, datetime(2019, 4, 5))]
-        if feed_path in (shards[0][0], shards[1][0]):  # one story listed in both shards
-            items.append(Item("shared", shared, datetime(2019, 4, 5)))
-        site.add(feed_path, rss20(f"F{n}", site.url("/"), items), content_type="application/rss+xml", etag=f'"{n}"')
-        lines.append(site.url(feed_path))
+    newsroom = Newsroom()  # four sites, two per shard; one story listed by a feed of each shard
     catalogue = tmp_path / "feeds.csv"
-    catalogue.write_text("\n".join(lines) + "\n")
+    catalogue.write_text(newsroom.catalogue)
 
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
@@ -104,9 +74,9 @@ def test_two_workers_split_the_feeds_and_one_loader_merges(site, tmp_path, monke
         monkeypatch.delenv(key)
     for key, value in env.items():
         monkeypatch.setenv(key, value)
-    server, _ = start_local_server(Settings())
-    workers: list[subprocess.Popen] = []
+    server, workers = None, []
     try:
+        server, _ = start_local_server(Settings())
         subprocess.run([PREFECT, "work-pool", "create", POOL, "--type", "process"], env=env, check=True,
                        capture_output=True, timeout=120)
         for name in ("w0", "w1"):
@@ -125,12 +95,13 @@ def test_two_workers_split_the_feeds_and_one_loader_merges(site, tmp_path, monke
             text = (tmp_path / f"worker-{name}.log").read_text()
             assert text.count(f"Worker '{name}' submitting flow run") == 1, logs
 
-        # every feed fetched exactly once, by the one shard that holds it; each story once, the
-        # shared one once per shard that lists it
-        assert {path: n for path, n in site.hits.items() if path.startswith("/feeds/")} == \
-            {path: 1 for path in feeds}
-        assert all(site.hits[f"/story/{n}"] == 1 for n in range(len(feeds)))
-        assert site.hits["/story/shared"] == 2
+        # every feed fetched exactly once, by the one shard that holds its site; each story once,
+        # the shared one once per shard that lists it
+        assert [site.hits["/feed.xml"] for site in newsroom.sites] == [1, 1, 1, 1]
+        stories = {(site.url(""), path): n for site in newsroom.sites for path, n in site.hits.items()
+                   if path.startswith("/story/")}
+        assert len(stories) == 9
+        assert all(n == (2 if base + path == newsroom.shared else 1) for (base, path), n in stories.items()), stories
         assert not (tmp_path / "news.duckdb").exists()  # the workers only staged
         staged = sorted(p.name for p in (tmp_path / "shared-staging").iterdir())
         assert len(staged) >= 4  # per shard: a batch of articles and one of feeds
@@ -140,9 +111,10 @@ def test_two_workers_split_the_feeds_and_one_loader_merges(site, tmp_path, monke
         first = subprocess.run(load, env=env, cwd=tmp_path, capture_output=True, text=True, timeout=180)
         assert first.returncode == 0, first.stderr[-3000:]
         counts = json.loads(first.stdout.strip().splitlines()[-1])
-        assert counts["batches"] == len(staged) and counts["articles_new"] == len(feeds) + 1
+        assert counts["batches"] == len(staged) and counts["articles_new"] == 9
         assert counts["articles_duplicate"] == 0 and counts["waiting"] == 0
     finally:
+        newsroom.close()
         for proc in workers:
             _stop(proc)
         if server is not None:
@@ -153,8 +125,7 @@ def test_two_workers_split_the_feeds_and_one_loader_merges(site, tmp_path, monke
                 server.kill()
 
     with duckdb.connect(str(tmp_path / "news.duckdb"), read_only=True) as con:
-        urls = [r[0] for r in con.execute("select canonical_url from articles").fetchall()]
-        assert sorted(urls) == sorted({*(site.url(f"/story/{n}") for n in range(len(feeds))), shared})
-        assert con.execute("select count(*), count(distinct feed_url) from feeds").fetchone() == (len(feeds), len(feeds))
-        assert con.execute("select count(*) from feed_items where url = $u", {"u": shared}).fetchone()[0] == 2
+        assert con.execute("select count(*), count(distinct canonical_url) from articles").fetchone() == (9, 9)
+        assert con.execute("select count(*), count(distinct feed_url) from feeds").fetchone() == (4, 4)
+        assert con.execute("select count(*) from feed_items where url = $u", {"u": newsroom.shared}).fetchone()[0] == 2
         assert con.execute("select count(distinct run_id) from runs").fetchone()[0] == 2

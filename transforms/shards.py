@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,6 +27,22 @@ class Shard:
 def shard_of(key: str, count: int) -> int:
     """The shard (0 .. count-1) of a key: sha1 of the key, as an integer, modulo count."""
     return int.from_bytes(hashlib.sha1(key.encode("utf-8")).digest()[:8], "big") % count
+
+
+def feed_key(url: str) -> str:
+    """What shards a feed: its host (and port, when the URL names one), not the whole URL.
+
+    All the feeds of one site then go to one worker, so the per-host politeness limits (kept
+    per process) hold across workers, and the many items that a site's section feeds share are
+    fetched and analysed once, not once per shard that lists them.
+    """
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    return f"{host}:{port}" if port else host
 
 
 def parse_shard(text: str) -> Shard:
