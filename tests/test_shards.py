@@ -72,3 +72,19 @@ def test_backfill_shards_split_warc_files_and_one_loader_merges(prefect_harness,
     with duckdb.connect(str(env.db), read_only=True) as con:
         assert con.execute("select count(*), count(distinct canonical_url) from articles").fetchone() == (4, 4)
         assert con.execute("select count(*) from backfill_checkpoints where done").fetchone()[0] == 4
+
+
+def test_each_shard_has_its_own_run_lock(env):
+    from typer.testing import CliRunner
+
+    from flows.cli import app
+    from flows.ingest import lock_name
+    from flows.runlock import run_lock
+
+    runner = CliRunner()
+    assert runner.invoke(app, ["run", "--shard", "2/2"]).exit_code == 2  # not a shard of 2
+    with run_lock(env.data_dir, lock_name(Shard(0, 2))):
+        assert runner.invoke(app, ["run", "--shard", "0/2"]).exit_code == 3  # that shard is running
+        with run_lock(env.data_dir, lock_name(Shard(1, 2))):  # the other shard is not held up
+            pass
+    assert lock_name(None) == "run" and lock_name(Shard(1, 2)) == "run-shard-1-of-2"
