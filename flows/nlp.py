@@ -39,7 +39,7 @@ LEXICON_PATH = SEEDS_DIR / "event_lexicon.csv"
 # Bump when the extractor code (transforms/ names, gazetteer, mentions, entities, syntax, lexicon,
 # triggers, events, dates, nlp) changes what it produces for the same input; NLP_VERSION then
 # changes and a reprocess can find stale rows.
-NLP_CODE_VERSION = "4"
+NLP_CODE_VERSION = "5"
 
 PARAGRAPHS = "newsduck_paragraphs"
 

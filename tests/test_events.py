@@ -43,6 +43,7 @@ def check(analysis, event, actor, target, location, when, negated=False, precisi
     assert n.get(event.actor_id, "") == actor
     assert n.get(event.target_id, "") == target
     assert n.get(event.location_id, "") == location
+    assert event.location_text == location  # the whole mention: "Abu Dhabi", not "Dhabi"
     assert event.event_date == when
     assert event.date_precision == precision
     assert event.negated is negated

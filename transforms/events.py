@@ -126,6 +126,14 @@ def _event_date(doc: Doc, sent: Span, chain: list[Token], published: date | None
     return None, "day", "none"
 
 
+def _mention_text(doc: Doc, res: ResolvedEntities, i: int) -> str:
+    """The whole mention token i belongs to: "Abu Dhabi", not its head "Dhabi"."""
+    for start, end, _eid in res.mention_spans:
+        if start <= i < end:
+            return doc[start:end].text
+    return doc[i].text
+
+
 def _places(start: Token, skip: set[int], res: ResolvedEntities,
             directional: bool) -> list[tuple[tuple[int, int], str, Token]]:
     """Place entities attached to a verb or its object, ranked by their preposition.
@@ -356,13 +364,13 @@ def _build(doc: Doc, sent: Span, index: int, trigger: Token, text: str, entry: L
                   and res.by_id[eid].label in PLACE_LABELS and eid not in used]
         if before:
             start, location_id = before[-1]
-            location_text = doc[start].text
+            location_text = _mention_text(doc, res, start)
     for head in (trigger, *chain) if location_id is None else ():
         places = [p for p in _places(head, place_skip | ({trigger.i} if head.i != trigger.i else set()),
                                      res, directional or head.i != trigger.i)
                   if p[1] not in used]
         if places:
-            location_id, location_text = places[0][1], places[0][2].text
+            location_id, location_text = places[0][1], _mention_text(doc, res, places[0][2].i)
             break
     if location_id is None:  # "in X" elsewhere in the sentence, outside other events' clauses
         elsewhere = {t.i for j in skip if j not in subject_tokens for t in doc[j].subtree}
