@@ -19,7 +19,6 @@ import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
-import duckdb
 import pyarrow as pa
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -16,7 +16,6 @@ import sys
 from collections import Counter
 from contextlib import nullcontext
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 
 import duckdb
@@ -409,15 +408,15 @@ def read_checkpoints(settings: Settings, backfill_id: str) -> dict[str, Checkpoi
 
 def _read(settings: Settings, query: str, params: dict) -> list[tuple]:
     """A short read-only query; nothing when there is no database yet."""
-    if not Path(settings.db).exists():
+    if not warehouse.exists(settings.warehouse):
         return []
-    with warehouse.connect(settings.db, read_only=True, wait=settings.lock_wait) as con:
+    with warehouse.connect(settings.warehouse, read_only=True, wait=settings.lock_wait) as con:
         return con.execute(query, params).fetchall()
 
 
 def _known_urls(settings: Settings, urls: list[str], logger) -> set[str]:
     try:
-        return warehouse.read_known_urls(settings.db, urls, wait=settings.lock_wait,
+        return warehouse.read_known_urls(settings.warehouse, urls, wait=settings.lock_wait,
                                          max_attempts=settings.max_page_attempts)
     except warehouse.DatabaseBusy as exc:  # the merge skips what is stored anyway: this costs fetches
         logger.warning("%s; going on without the stored URLs", exc)

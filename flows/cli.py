@@ -58,12 +58,12 @@ def init(db: Optional[Path] = DbOption) -> None:
 
     settings = get_settings(db=db)
     try:
-        with warehouse.connect(settings.db, wait=settings.lock_wait) as con:
+        with warehouse.connect(settings.warehouse, wait=settings.lock_wait) as con:
             applied = warehouse.migrate(con)
             version = warehouse.schema_version(con)
-    except warehouse.DatabaseBusy as exc:
+    except (warehouse.DatabaseBusy, warehouse.LakeError) as exc:
         _fail(str(exc))
-    typer.echo(f"{settings.db}: schema version {version}" + (f" (applied {', '.join(applied)})" if applied else ""))
+    typer.echo(f"{settings.warehouse}: schema version {version}" + (f" (applied {', '.join(applied)})" if applied else ""))
 
 
 @app.command()
@@ -191,10 +191,10 @@ def sql(
             params = bind_params(text, params or {}) or None
         except QueryParamError as exc:
             _fail(str(exc), 2)
-    if not settings.db.exists():
-        _fail(f"no database at {settings.db}: run `newsduck init` or `newsduck run` first", 2)
+    if not warehouse.exists(settings.warehouse):
+        _fail(f"no database at {settings.warehouse}: run `newsduck init` or `newsduck run` first", 2)
     try:
-        with warehouse.connect(settings.db, read_only=True, wait=settings.sql_lock_wait) as con:
+        with warehouse.connect(settings.warehouse, read_only=True, wait=settings.sql_lock_wait) as con:
             warehouse.load_extensions(con)
             relation = con.sql(text, params=params)
             if relation is None:
@@ -254,10 +254,10 @@ def search(
     from flows import warehouse
 
     settings = get_settings(db=db)
-    if not settings.db.exists():
-        _fail(f"no database at {settings.db}: run `newsduck init` or `newsduck run` first", 2)
+    if not warehouse.exists(settings.warehouse):
+        _fail(f"no database at {settings.warehouse}: run `newsduck init` or `newsduck run` first", 2)
     try:
-        with warehouse.connect(settings.db, read_only=True, wait=settings.sql_lock_wait) as con:
+        with warehouse.connect(settings.warehouse, read_only=True, wait=settings.sql_lock_wait) as con:
             hits = fts.search(con, query, since=since.date() if since else None, limit=limit)
             lag = fts.index_lag(con)
     except warehouse.DatabaseBusy as exc:
@@ -290,10 +290,10 @@ def report(
     from flows.report import build_report
 
     settings = get_settings(db=db)
-    if not settings.db.exists():
-        _fail(f"no database at {settings.db}: run `newsduck init` or `newsduck run` first", 2)
+    if not warehouse.exists(settings.warehouse):
+        _fail(f"no database at {settings.warehouse}: run `newsduck init` or `newsduck run` first", 2)
     try:
-        result = build_report(settings.db, out, since=since.date() if since else None,
+        result = build_report(settings.warehouse, out, since=since.date() if since else None,
                               until=until.date() if until else None, wait=settings.sql_lock_wait)
     except warehouse.DatabaseBusy as exc:
         _fail(f"{exc}. Try again when it has finished.")
@@ -311,8 +311,8 @@ def status(db: Optional[Path] = DbOption) -> None:
     from flows import staging, warehouse
 
     settings = get_settings(db=db)
-    if not settings.db.exists():
-        _fail(f"no database at {settings.db}: run `newsduck init` or `newsduck run` first", 2)
+    if not warehouse.exists(settings.warehouse):
+        _fail(f"no database at {settings.warehouse}: run `newsduck init` or `newsduck run` first", 2)
     queries = {
         "Tables": "select * from v_table_counts",
         "Feeds (failing first)": (
@@ -326,7 +326,7 @@ def status(db: Optional[Path] = DbOption) -> None:
             " group by all order by n desc limit 20"),
     }
     try:
-        with warehouse.connect(settings.db, read_only=True, wait=settings.sql_lock_wait) as con:
+        with warehouse.connect(settings.warehouse, read_only=True, wait=settings.sql_lock_wait) as con:
             for title, query in queries.items():
                 relation = con.sql(query)
                 typer.secho(title, bold=True)
@@ -443,12 +443,13 @@ def reprocess(
 
     Example: newsduck reprocess --since 2024-01-01 --until 2024-03-31
     """
+    from flows import warehouse
     from flows.runlock import RunInProgress, run_lock
     from transforms.backfill import parse_day
 
     settings = get_settings(db=db)
-    if not settings.db.exists():
-        _fail(f"no database at {settings.db}: nothing to reprocess", 2)
+    if not warehouse.exists(settings.warehouse):
+        _fail(f"no database at {settings.warehouse}: nothing to reprocess", 2)
     try:
         for day in (since, until):
             if day:
@@ -460,7 +461,6 @@ def reprocess(
     except RunInProgress as exc:
         _fail(str(exc).replace("newsduck run", "newsduck reprocess"), 3)
 
-    from flows import warehouse
     from flows.reprocess import reprocess as reprocess_flow
 
     try:

@@ -102,7 +102,7 @@ def load_staged(settings: Settings, refresh_search: bool = True) -> dict[str, fl
     logger = get_run_logger()
     clock = time.perf_counter()
     try:
-        counts = warehouse.load_staged(settings.db, settings.staging_dir, wait=settings.lock_wait,
+        counts = warehouse.load_staged(settings.warehouse, settings.staging_dir, wait=settings.lock_wait,
                                        refresh_search=refresh_search)
     except warehouse.DatabaseBusy as exc:
         logger.warning("%s; the staged batches wait for the next run", exc)
@@ -153,7 +153,7 @@ def _ingest(settings: Settings, logger, shard: Shard | None = None) -> dict:
     logger.info("polling %s feeds from %s%s", len(sources), settings.feeds,
                 f" (shard {shard})" if shard else "")
 
-    states = _read_or_empty(lambda: warehouse.read_feed_states(settings.db, wait=settings.lock_wait), {}, logger)
+    states = _read_or_empty(lambda: warehouse.read_feed_states(settings.warehouse, wait=settings.lock_wait), {}, logger)
     outcomes = fetch_feeds(sources, states, settings)
 
     # Each new URL belongs to the first feed that lists it; stored URLs are skipped.
@@ -162,7 +162,7 @@ def _ingest(settings: Settings, logger, shard: Shard | None = None) -> dict:
         for entry in outcome.entries:
             owner.setdefault(entry.url, (outcome, entry))
     known = _read_or_empty(
-        lambda: warehouse.read_known_urls(settings.db, owner, wait=settings.lock_wait,
+        lambda: warehouse.read_known_urls(settings.warehouse, owner, wait=settings.lock_wait,
                                           max_attempts=settings.max_page_attempts), set(), logger)
     queue: list[Job] = []
     for url, (outcome, entry) in owner.items():

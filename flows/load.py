@@ -31,9 +31,9 @@ def load_staged_batches(db: str | None = None, staging_dir: str | None = None) -
     logger = get_run_logger()
     staging.remove_orphans(settings.staging_dir)
     waiting = len(staging.pending_batches(settings.staging_dir))
-    counts = warehouse.load_staged(settings.db, settings.staging_dir, wait=settings.lock_wait)
+    counts = warehouse.load_staged(settings.warehouse, settings.staging_dir, wait=settings.lock_wait)
     left = len(staging.pending_batches(settings.staging_dir))  # staged by workers meanwhile
     logger.info("merged %s of %s staged batches from %s into %s: %s new articles, %s duplicates; %s arrived meanwhile",
-                counts["batches"], waiting, settings.staging_dir, settings.db, counts["articles_new"],
+                counts["batches"], waiting, settings.staging_dir, settings.warehouse, counts["articles_new"],
                 counts["articles_duplicate"], left)
     return counts | {"waiting": left}

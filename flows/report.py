@@ -70,7 +70,7 @@ def choose_grain(first_day: date, last_day: date) -> str:
     return "day" if span <= 92 else "week" if span <= 730 else "month"
 
 
-def build_report(db: Path, out: Path, *, since: date | None = None, until: date | None = None,
+def build_report(db: warehouse.Target, out: Path, *, since: date | None = None, until: date | None = None,
                  wait: float = 5.0) -> Report:
     """Query the database (read-only) and write the HTML report to `out`.
 

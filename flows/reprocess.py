@@ -13,7 +13,6 @@ import dataclasses
 import gzip
 import sys
 from collections import Counter
-from pathlib import Path
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
@@ -94,11 +93,11 @@ def _reprocess(settings: Settings, logger, window: DateWindow, everything: bool,
 
 def read_candidates(settings: Settings, window: DateWindow, everything: bool, version: str) -> list[str]:
     """Ids of the articles to redo, oldest first."""
-    if not Path(settings.db).exists():
+    if not warehouse.exists(settings.warehouse):
         return []
     params = {"since": window.since, "until": window.until, "everything": everything,
               "extractor_version": EXTRACTOR_VERSION, "nlp_version": version}
-    with warehouse.connect(settings.db, wait=settings.lock_wait) as con:
+    with warehouse.connect(settings.warehouse, wait=settings.lock_wait) as con:
         warehouse.migrate(con)
         return [r[0] for r in con.execute(CANDIDATES_SQL.read_text(encoding="utf-8"), params).fetchall()]
 
@@ -106,7 +105,7 @@ def read_candidates(settings: Settings, window: DateWindow, everything: bool, ve
 @task(name="read-raw-pages", retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)
 def read_inputs(settings: Settings, ids: list[str]) -> list[dict]:
     """The raw pages and stored metadata of a batch of articles."""
-    with warehouse.connect(settings.db, read_only=True, wait=settings.lock_wait) as con:
+    with warehouse.connect(settings.warehouse, read_only=True, wait=settings.lock_wait) as con:
         cursor = con.execute(INPUTS_SQL.read_text(encoding="utf-8"), {"ids": ids})
         columns = [d[0] for d in cursor.description]
         return [dict(zip(columns, row)) for row in cursor.fetchall()]
@@ -157,17 +156,15 @@ def replace_derived(settings: Settings, tables: dict) -> None:
     if not tables["articles"].num_rows:
         return
     names = ("articles", "entities", "mentions", "events")
-    with warehouse.connect(settings.db, wait=settings.lock_wait) as con:
-        con.begin()
+    def replace() -> None:
+        for statement in _REPLACE_STATEMENTS:
+            con.execute(statement, {"now": warehouse.utcnow()} if "$now" in statement else None)
+
+    with warehouse.connect(settings.warehouse, wait=settings.lock_wait) as con:
+        for name in names:
+            con.register(f"stage_{name}", tables[name])
         try:
-            for name in names:
-                con.register(f"stage_{name}", tables[name])
-            for statement in _REPLACE_STATEMENTS:
-                con.execute(statement, {"now": warehouse.utcnow()} if "$now" in statement else None)
-            con.commit()
-        except Exception:
-            con.rollback()
-            raise
+            warehouse.in_transaction(con, replace)
         finally:
             for name in names:
                 con.unregister(f"stage_{name}")

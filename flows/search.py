@@ -25,7 +25,7 @@ from pathlib import Path
 
 import duckdb
 
-from flows import warehouse
+from flows import lake, warehouse
 from flows.queries import bind_params
 from transforms.snippets import Snippet, make_snippet
 
@@ -138,7 +138,9 @@ def search(con: duckdb.DuckDBPyConnection, query: str, *, since: date | None = N
 
     Raises NoSearchIndex when the database has no index yet.
     """
-    if index_state(con) is None:
+    if lake.is_lake(con):
+        index_lake_in_memory(con)
+    elif index_state(con) is None:
         raise NoSearchIndex("this database has no search index yet: it is built after each load "
                             "(run `newsduck load`, or an ingest run)")
     warehouse.load_extensions(con)
@@ -157,8 +159,20 @@ def search(con: duckdb.DuckDBPyConnection, query: str, *, since: date | None = N
     ]
 
 
+def index_lake_in_memory(con: duckdb.DuckDBPyConnection) -> None:
+    """The fts extension cannot index a DuckLake table: index a copy of the lake's articles in
+    this connection's memory, for this search (~0.5 s per 1,000 articles)."""
+    warehouse.load_extensions(con)
+    con.execute(f"create table memory.main.articles as select article_id, title, body from {lake.ALIAS}.main.articles")
+    con.execute("use memory")
+    con.execute(f"set search_path = 'memory.main,{lake.ALIAS}.main'")  # the views stay the lake's
+    con.execute(BUILD_INDEX)
+
+
 def index_lag(con: duckdb.DuckDBPyConnection) -> int:
-    """Articles stored since the index was built (0 when current)."""
+    """Articles stored since the index was built (0 when current, or built for this search)."""
+    if lake.is_lake(con):
+        return 0
     state = index_state(con)
     count, fingerprint = con.execute(FINGERPRINT).fetchone()
     if state is None or state["fingerprint"] == fingerprint:

@@ -5,10 +5,13 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+if TYPE_CHECKING:
+    from flows.lake import Lake
 
 VERSION = "0.1.0"
 
@@ -73,6 +76,12 @@ class Settings(BaseSettings):
     staging_dir: Path | None = Field(None, description="staged batches, possibly shared storage "
                                                        "[default: <data_dir>/staged]")
 
+    # Many writers: DuckLake instead of the DuckDB file (README, "Scaling out")
+    lake: str | None = Field(None, description="DuckLake catalog, e.g. 'postgres:dbname=newsduck "
+                                               "host=db user=newsduck'; set, it replaces the DuckDB file")
+    lake_data_path: str | None = Field(None, description="where the lake's Parquet files go (shared "
+                                                         "storage): needed to create the lake")
+
     # Batching and the database lock
     batch_size: int = Field(200, description="articles per fetch/clean/NLP/load batch")
     max_articles: int | None = Field(None, description="cap on new articles per run")
@@ -86,6 +95,13 @@ class Settings(BaseSettings):
         if self.task_runner is None:
             self.task_runner = "dask" if self.dask_address else "local"
         return self
+
+    @property
+    def warehouse(self) -> Path | Lake:
+        """Where loads go and reads come from: the DuckLake when one is set, else the DuckDB file."""
+        from flows.lake import Lake
+
+        return Lake(self.lake, self.lake_data_path) if self.lake else self.db
 
     @property
     def user_agent(self) -> str:

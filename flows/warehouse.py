@@ -2,6 +2,8 @@
 
 DuckDB lets one process hold the file for writing, and while it does, other processes cannot
 even read it. Connections here are therefore short-lived and wait for the lock within a bound.
+The warehouse is that file, or a DuckLake (flows/lake.py) when NEWSDUCK_LAKE is set: the same
+migrations, merges and reads run on both.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+import random
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -17,7 +20,8 @@ from pathlib import Path
 
 import duckdb
 
-from flows import staging
+from flows import lake, staging
+from flows.lake import Lake, LakeError  # noqa: F401 (LakeError: for callers)
 
 log = logging.getLogger(__name__)
 
@@ -25,6 +29,9 @@ SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
 MIGRATIONS_DIR = SQL_DIR / "migrations"
 VIEWS_DIR = SQL_DIR / "views"
 MERGE_SQL = SQL_DIR / "load" / "merge_batch.sql"
+MAX_COMMIT_ATTEMPTS = 20  # a lake transaction that lost to another writer's is run again
+
+Target = Path | Lake  # the DuckDB file, or a DuckLake
 
 
 class DatabaseBusy(RuntimeError):
@@ -40,9 +47,30 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
+def exists(db: Target) -> bool:
+    """Whether there is a warehouse to read: the file, or a lake some load has created."""
+    if not isinstance(db, Lake):
+        return Path(db).exists()
+    try:
+        lake.open_lake(db, read_only=True).close()
+    except lake.LakeMissing:
+        return False
+    return True
+
+
 @contextmanager
-def connect(db: Path, *, read_only: bool = False, wait: float = 0.0) -> Iterator[duckdb.DuckDBPyConnection]:
-    """Open the database, waiting up to `wait` seconds for another process's lock to go."""
+def connect(db: Target, *, read_only: bool = False, wait: float = 0.0) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Open the database, waiting up to `wait` seconds for another process's lock to go.
+
+    A lake has no file lock: many processes read and write it at once."""
+    if isinstance(db, Lake):
+        con = lake.open_lake(db, read_only=read_only)
+        try:
+            con.execute("set TimeZone = 'UTC'")
+            yield con
+        finally:
+            con.close()
+        return
     deadline = time.monotonic() + wait
     delay = 0.1
     while True:
@@ -84,35 +112,78 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
 
     Returns the names of the migrations applied now (empty when the schema was current).
     """
-    con.execute(
+    in_lake = lake.is_lake(con)
+    migrations_table = (
         "create table if not exists schema_migrations ("
         " version integer primary key, name varchar not null,"
         " checksum varchar not null, applied_at timestamp not null)"
     )
-    applied = dict(con.execute("select version, checksum from schema_migrations").fetchall())
+    if in_lake:
+        lake.bootstrap(con, migrations_table)
+    else:
+        con.execute(migrations_table)
     done = []
     for path in sorted(MIGRATIONS_DIR.glob("[0-9][0-9][0-9][0-9]_*.sql")):
         version, text = int(path.name[:4]), path.read_text(encoding="utf-8")
         checksum = hashlib.sha256(text.encode()).hexdigest()
-        if version in applied:
-            if applied[version] != checksum:
-                raise MigrationError(f"{path.name} changed after it was applied; add a new migration instead")
-            continue
+
+        def apply() -> bool:
+            applied = dict(con.execute("select version, checksum from schema_migrations").fetchall())
+            if version in applied:
+                if applied[version] != checksum:
+                    raise MigrationError(f"{path.name} changed after it was applied; add a new migration instead")
+                return False
+            con.execute(lake.lake_ddl(text) if in_lake else text)
+            con.execute("insert into schema_migrations values (?, ?, ?, ?)",
+                        [version, path.stem, checksum, utcnow()])
+            return True
+
+        try:
+            if in_transaction(con, apply):
+                done.append(path.stem)
+        except duckdb.Error as exc:
+            raise MigrationError(f"{path.name} failed: {exc}") from exc
+
+    texts = [path.read_text(encoding="utf-8") for path in sorted(VIEWS_DIR.glob("*.sql"))]
+    checksum = hashlib.sha256("\n".join(texts).encode()).hexdigest()
+
+    def views() -> None:
+        for text in texts:
+            con.execute(text)
+        if in_lake:
+            lake.record_views_checksum(con, checksum)
+
+    # In a lake every write is a catalog snapshot shared by all: views only when they changed.
+    if not in_lake or done or lake.views_checksum(con) != checksum:
+        in_transaction(con, views)
+    return done
+
+
+def in_transaction(con: duckdb.DuckDBPyConnection, work, *args):
+    """Run `work(*args)` in one transaction and return its result.
+
+    In a lake the transaction first takes the commit lock (flows/lake.py), and when its commit
+    loses to another writer's it is run again from the start, up to MAX_COMMIT_ATTEMPTS times.
+    """
+    in_lake = lake.is_lake(con)
+    for attempt in range(1, MAX_COMMIT_ATTEMPTS + 1):
         con.begin()
         try:
-            con.execute(text)
-            con.execute(
-                "insert into schema_migrations values (?, ?, ?, ?)",
-                [version, path.stem, checksum, utcnow()],
-            )
+            if in_lake:
+                lake.take_commit_lock(con)
+            result = work(*args)
             con.commit()
+            return result
         except Exception as exc:
-            con.rollback()
-            raise MigrationError(f"{path.name} failed: {exc}") from exc
-        done.append(path.stem)
-    for path in sorted(VIEWS_DIR.glob("*.sql")):
-        con.execute(path.read_text(encoding="utf-8"))
-    return done
+            try:
+                con.rollback()
+            except duckdb.TransactionException:
+                pass  # a failed commit has rolled back already
+            if not (in_lake and lake.is_conflict(exc)) or attempt == MAX_COMMIT_ATTEMPTS:
+                raise
+            log.info("lake commit lost to another writer's (attempt %s); running it again", attempt)
+            time.sleep(random.uniform(0.05, 0.2) * attempt)
+    raise AssertionError("unreachable")
 
 
 def schema_version(con: duckdb.DuckDBPyConnection) -> int:
@@ -146,24 +217,26 @@ def merge_batch(con: duckdb.DuckDBPyConnection, batch_dir: Path, run_id: str | N
         return None
     tables = staging.read_batch(batch_dir)
     params = {"batch_id": batch_id, "run_id": run_id or _run_of(tables), "now": utcnow()}
-    con.begin()
-    try:
-        for name, table in tables.items():
-            con.register(f"stage_{name}", table)
+
+    def merge() -> dict[str, int] | None:
+        # asked again inside the transaction: another writer of a lake may have merged it since
+        if con.execute("select 1 from loaded_batches where batch_id = ?", [batch_id]).fetchone():
+            return None
         for statement in _MERGE_STATEMENTS:
             used = {k: v for k, v in params.items() if f"${k}" in statement}
             con.execute(statement, used or None)
         new, duplicate = con.execute(
             "select articles_new, articles_duplicate from loaded_batches where batch_id = ?", [batch_id]
         ).fetchone()
-        con.commit()
-    except Exception:
-        con.rollback()
-        raise
+        return {"articles_new": new, "articles_duplicate": duplicate}
+
+    for name, table in tables.items():
+        con.register(f"stage_{name}", table)
+    try:
+        return in_transaction(con, merge)
     finally:
         for name in tables:
             con.unregister(f"stage_{name}")
-    return {"articles_new": new, "articles_duplicate": duplicate}
 
 
 def _run_of(tables: dict) -> str | None:
@@ -174,10 +247,11 @@ def _run_of(tables: dict) -> str | None:
     return None
 
 
-def load_staged(db: Path, staging_dir: Path, *, wait: float, refresh_search: bool = True) -> dict[str, int]:
+def load_staged(db: Target, staging_dir: Path, *, wait: float, refresh_search: bool = True) -> dict[str, int]:
     """Migrate, then merge every staged batch oldest first, removing each once merged; then
     rebuild the full-text search index if the articles changed (flows/search.py) — unless
-    `refresh_search` is off (a run loading batch after batch indexes once, at its end).
+    `refresh_search` is off (a run loading batch after batch indexes once, at its end), or the
+    warehouse is a lake (the fts extension cannot index its tables).
 
     Raises DatabaseBusy when the lock does not come within `wait`; the batches stay staged
     and the next call (the next run) merges them.
@@ -195,7 +269,7 @@ def load_staged(db: Path, staging_dir: Path, *, wait: float, refresh_search: boo
                     totals[key] += value
         from flows import search  # not at the top: flows.search imports this module
 
-        if refresh_search:
+        if refresh_search and not isinstance(db, Lake):
             search.refresh_after_load(con)
     return totals
 
@@ -203,13 +277,13 @@ def load_staged(db: Path, staging_dir: Path, *, wait: float, refresh_search: boo
 # Reads used by the flows before the network work. They open the file read-only and briefly,
 # and return nothing when the database does not exist yet.
 
-def read_feed_states(db: Path, *, wait: float) -> dict[str, dict]:
+def read_feed_states(db: Target, *, wait: float) -> dict[str, dict]:
     """Validators and counters of every known feed, by feed URL."""
     rows = _read(db, wait, "select feed_url, etag, last_modified, consecutive_errors from feeds")
     return {r[0]: {"etag": r[1], "last_modified": r[2], "consecutive_errors": r[3]} for r in rows}
 
 
-def read_known_urls(db: Path, urls: Iterable[str], *, wait: float, max_attempts: int) -> set[str]:
+def read_known_urls(db: Target, urls: Iterable[str], *, wait: float, max_attempts: int) -> set[str]:
     """Which of these URLs need no fetch: stored, or failed for good (or too often)."""
     urls = list(set(urls))
     if not urls:
@@ -225,12 +299,21 @@ def read_known_urls(db: Path, urls: Iterable[str], *, wait: float, max_attempts:
     return {r[0] for r in rows}
 
 
-def _read(db: Path, wait: float, query: str, params: dict | None = None) -> list[tuple]:
-    if not Path(db).exists():
+def _read(db: Target, wait: float, query: str, params: dict | None = None) -> list[tuple]:
+    if not isinstance(db, Lake) and not Path(db).exists():
         return []
-    with connect(db, read_only=True, wait=wait) as con:
-        if not con.execute(
-            "select 1 from information_schema.tables where table_name = 'schema_migrations'"
-        ).fetchone():
-            return []
-        return con.execute(query, params).fetchall()
+    try:
+        with connect(db, read_only=True, wait=wait) as con:
+            return _read_migrated(con, query, params)
+    except lake.LakeMissing:
+        return []
+
+
+def _read_migrated(con: duckdb.DuckDBPyConnection, query: str, params: dict | None) -> list[tuple]:
+    """The query's rows; none while the warehouse has no schema yet."""
+    if not con.execute(
+        "select 1 from information_schema.tables where table_name = 'schema_migrations'"
+        " and table_catalog = current_database()"
+    ).fetchone():
+        return []
+    return con.execute(query, params).fetchall()

@@ -144,7 +144,7 @@ def test_warc_reader_resumes_at_any_record_offset(tmp_path):
 
 
 def test_unreadable_warc_stops_at_the_last_good_record(tmp_path):
-    from flows.backfill_sources import Stop, warc_source
+    from flows.backfill_sources import warc_source
     from flows.settings import Settings
 
     path = write_warc(tmp_path / "cut.warc.gz", [

@@ -23,8 +23,12 @@ from tests.sitekit import Item, Site, news_page, rss20
 GOLD = sorted((FIXTURES / "gold").glob("*.txt"))
 
 
-def _snapshot(db: Path) -> dict[str, list[tuple]]:
-    """Every table's content without what only says when or by which run it was written."""
+def _snapshot(db) -> dict[str, list[tuple]]:
+    """Every table's content without what only says when or by which run it was written.
+
+    `db`: a DuckDB file, or a DuckLake (flows/lake.py)."""
+    from flows import warehouse
+
     queries = {
         "articles": "select * exclude (fetched_at, run_id) from articles",
         "article_urls": "select * exclude (first_seen_at) from article_urls",
@@ -40,7 +44,7 @@ def _snapshot(db: Path) -> dict[str, list[tuple]]:
         "skips": "select distinct stage, url, reason from skips",
         "url_failures": "select url, reason, permanent, attempts from url_failures",
     }
-    with duckdb.connect(str(db), read_only=True) as con:
+    with warehouse.connect(db, read_only=True) as con:
         snap = {name: sorted(con.execute(q).fetchall(), key=repr) for name, q in queries.items()}
     snap["raw_pages"] = [row[:-1] + (hashlib.sha1(gzip.decompress(row[-1])).hexdigest(),) for row in snap["raw_pages"]]
     return snap

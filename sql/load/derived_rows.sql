@@ -79,21 +79,31 @@ from batch_entities as e
 left join entity_remap as r on r.old_id = e.entity_id
 group by all;
 
-insert or ignore into entities
-select
-    entity_id,
-    arg_max(name, mention_count) as name,
-    any_value(label) as label,
-    $now as first_seen_at
-from batch_entities_final
-group by entity_id;
+insert into entities
+with named as (
+    select
+        entity_id,
+        arg_max(name, mention_count) as name,
+        any_value(label) as label,
+        $now as first_seen_at
+    from batch_entities_final
+    group by entity_id
+)
+select *
+from named
+anti join entities using (entity_id);
 
-insert or ignore into entity_aliases
-select distinct
-    unnest(alias_norms) as alias,
-    entity_id,
-    label
-from batch_entities_final;
+insert into entity_aliases
+with forms as (
+    select distinct
+        unnest(alias_norms) as alias,
+        entity_id,
+        label
+    from batch_entities_final
+)
+select distinct on (alias, entity_id) *
+from forms
+anti join entity_aliases using (alias, entity_id);
 
 insert into article_entities by name
 select

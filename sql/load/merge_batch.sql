@@ -3,6 +3,8 @@
 -- stage_feed_items, stage_checkpoints and stage_runs, runs these statements in order inside one
 -- transaction, and records the batch in loaded_batches, so a batch is merged exactly once and
 -- readers never see half of it.
+-- No statement relies on a primary key (no `on conflict`, no `insert or ignore`): the same script
+-- merges into a DuckDB file and into a DuckLake catalog, whose tables have no constraints.
 
 -- Each staged article points at the article that will hold it: itself when new, the stored
 -- article with the same id (same canonical URL), or the article with the same body.
@@ -61,7 +63,7 @@ select
 from batch_articles
 where is_new;
 
-insert or ignore into raw_pages by name
+insert into raw_pages by name
 select
     article_id,
     final_url as url,
@@ -70,11 +72,12 @@ select
     fetched_at,
     html_gz
 from batch_articles
+anti join raw_pages using (article_id)
 where is_new and html_gz is not null;
 
 -- Every URL that led to a stored article: link, final URL, canonical; a body duplicate's URLs
 -- point at the article that holds the body.
-insert or ignore into article_urls
+insert into article_urls
 with urls as (
     select
         target_id,
@@ -83,14 +86,19 @@ with urls as (
         fetched_at,
         unnest(urls, recursive := true)
     from batch_articles
+),
+first_per_url as (
+    select
+        url,
+        target_id as article_id,
+        case when is_duplicate then 'duplicate_body' else kind end as kind,
+        fetched_at as first_seen_at
+    from urls
+    qualify row_number() over (partition by url order by is_duplicate, position) = 1
 )
-select
-    url,
-    target_id as article_id,
-    case when is_duplicate then 'duplicate_body' else kind end as kind,
-    fetched_at as first_seen_at
-from urls
-qualify row_number() over (partition by url order by is_duplicate, position) = 1;
+select *
+from first_per_url
+anti join article_urls using (url);
 
 delete from url_failures
 where url in (select url from article_urls where article_id in (select target_id from batch_articles));
@@ -108,28 +116,32 @@ insert into skips by name
 select *
 from stage_skips;
 
-insert into url_failures
-select
-    url,
-    feed_url,
-    reason,
-    permanent,
-    1 as attempts,
-    skipped_at as first_failed_at,
-    skipped_at as last_attempt_at
-from stage_skips
-where stage in ('fetch', 'clean')
-qualify row_number() over (partition by url order by skipped_at desc) = 1
-on conflict (url) do update set
+merge into url_failures
+using (
+    select
+        url,
+        feed_url,
+        reason,
+        permanent,
+        1 as attempts,
+        skipped_at as first_failed_at,
+        skipped_at as last_attempt_at
+    from stage_skips
+    where stage in ('fetch', 'clean')
+    qualify row_number() over (partition by url order by skipped_at desc) = 1
+) as excluded
+on url_failures.url = excluded.url
+when matched then update set
     reason = excluded.reason,
     permanent = excluded.permanent,
     attempts = url_failures.attempts + 1,
-    last_attempt_at = excluded.last_attempt_at;
+    last_attempt_at = excluded.last_attempt_at
+when not matched then insert by name;
 
-insert into feeds by name
-select *
-from stage_feeds
-on conflict (feed_url) do update set
+merge into feeds
+using stage_feeds as excluded
+on feeds.feed_url = excluded.feed_url
+when matched then update set
     name = coalesce(excluded.name, feeds.name),
     language = coalesce(excluded.language, feeds.language),
     tags = coalesce(excluded.tags, feeds.tags),
@@ -145,11 +157,17 @@ on conflict (feed_url) do update set
         when excluded.last_status = 'error' then feeds.consecutive_errors + 1
         else 0
     end,
-    last_item_count = coalesce(excluded.last_item_count, feeds.last_item_count);
+    last_item_count = coalesce(excluded.last_item_count, feeds.last_item_count)
+when not matched then insert by name;
 
-insert or ignore into feed_items
-select distinct on (feed_url, url) *
-from stage_feed_items;
+insert into feed_items
+with listed as (
+    select distinct on (feed_url, url) *
+    from stage_feed_items
+)
+select *
+from listed
+anti join feed_items using (feed_url, url);
 
 update feeds
 set items_seen = seen.n
@@ -163,23 +181,30 @@ from (
 ) as seen
 where feeds.feed_url = seen.feed_url;
 
-insert or replace into runs by name
+delete from runs
+where run_id in (select run_id from stage_runs);
+
+insert into runs by name
 select *
 from stage_runs;
 
 -- A backfill's checkpoints move with the batch whose work they record (latest wins).
-insert into backfill_checkpoints by name
-select *
-from stage_checkpoints
-qualify row_number() over (partition by backfill_id, unit order by updated_at desc) = 1
-on conflict (backfill_id, unit) do update set
+merge into backfill_checkpoints
+using (
+    select *
+    from stage_checkpoints
+    qualify row_number() over (partition by backfill_id, unit order by updated_at desc) = 1
+) as excluded
+on backfill_checkpoints.backfill_id = excluded.backfill_id
+    and backfill_checkpoints.unit = excluded.unit
+when matched and excluded.updated_at >= backfill_checkpoints.updated_at then update set
     source = excluded.source,
     label = excluded.label,
     resume_at = excluded.resume_at,
     done = excluded.done,
     run_id = excluded.run_id,
     updated_at = excluded.updated_at
-where excluded.updated_at >= backfill_checkpoints.updated_at;
+when not matched then insert by name;
 
 insert into loaded_batches
 select
