@@ -2,10 +2,11 @@
 
 One `Fetcher` per batch of work, used from one event loop. It enforces, per request:
 http(s) only; no loopback/private/link-local/multicast addresses (unless allowed), checked on
-every redirect hop; robots.txt (RFC 9309) for pages; a per-host concurrency limit and delay;
-a total deadline (a slow drip cannot hold a worker); a size cap counted on the *decoded* body
-(a gzip bomb trips it while inflating); retries with backoff on timeouts, 429 and 5xx that
-honour Retry-After.
+every redirect hop; robots.txt (RFC 9309) for pages; a per-host concurrency limit and delay
+(each hop waits for its own host's turn); a total deadline on the network exchanges, across
+redirects (a slow drip cannot hold a worker; waiting for a host's turn is not on that clock);
+a size cap counted on the *decoded* body (a gzip bomb trips it while inflating); retries with
+backoff on timeouts, 429 and 5xx that honour Retry-After.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import logging
 import random
 import socket
 from collections import defaultdict
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
@@ -63,8 +64,12 @@ class Response:
 class Fetcher:
     """Fetches URLs concurrently within the politeness and safety bounds of the settings."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, *, allowed_endpoints: Iterable[tuple[str, int]] = ()) -> None:
+        """`allowed_endpoints`: (address, port) pairs let through although not public, such as a test
+        server on 127.0.0.1; every other destination is still checked, on every hop."""
         self.settings = settings
+        self._allowed = frozenset((str(ipaddress.ip_address(address)), port)
+                                  for address, port in allowed_endpoints)
         self._client = httpx.AsyncClient(
             headers={"User-Agent": settings.user_agent},
             timeout=httpx.Timeout(settings.read_timeout, connect=settings.connect_timeout),
@@ -75,7 +80,8 @@ class Fetcher:
         self._all = asyncio.Semaphore(settings.concurrency)
         self._hosts: dict[str, asyncio.Semaphore] = defaultdict(
             lambda: asyncio.Semaphore(settings.per_host_concurrency))
-        self._next_slot: dict[str, float] = defaultdict(float)
+        self._turns: dict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
+        self._last_start: dict[str, float] = {}
         self._host_delay: dict[str, float] = defaultdict(lambda: settings.per_host_delay)
         self._addresses: dict[str, asyncio.Future] = {}
         self._robots: dict[str, asyncio.Future] = {}
@@ -114,29 +120,30 @@ class Fetcher:
     async def _fetch_once(self, url: str, max_bytes: int, headers: dict[str, str], robots: bool) -> Response:
         seen: list[str] = []
         current = url
+        clock = _Deadline(self.settings.request_deadline)
         try:
-            async with asyncio.timeout(self.settings.request_deadline):
-                while True:
-                    await self._check_destination(current)
-                    if robots:
-                        await self._check_robots(current)
-                    async with self._slot(current):
-                        response = await self._client.send(
-                            self._client.build_request("GET", current, headers=headers), stream=True)
-                        try:
-                            if response.is_redirect and "location" in response.headers:
-                                seen.append(current)
-                                current = _next_hop(current, response.headers["location"], seen,
-                                                    self.settings.max_redirects)
-                                continue
-                            _raise_for_status(response)
-                            body = b"" if response.status_code == 304 else await _read_capped(response, max_bytes)
-                        finally:
-                            await response.aclose()
-                    return Response(url, current, response.status_code,
-                                    {k.lower(): v for k, v in response.headers.items()}, body, tuple(seen))
+            while True:
+                # Off the clock: the lookup has its own timeout, robots.txt is a request of its own.
+                await self._check_destination(current)
+                if robots:
+                    await self._check_robots(current)
+                async with self._slot(current), clock.running():
+                    response = await self._client.send(
+                        self._client.build_request("GET", current, headers=headers), stream=True)
+                    try:
+                        if response.is_redirect and "location" in response.headers:
+                            seen.append(current)
+                            current = _next_hop(current, response.headers["location"], seen,
+                                                self.settings.max_redirects)
+                            continue
+                        _raise_for_status(response)
+                        body = b"" if response.status_code == 304 else await _read_capped(response, max_bytes)
+                    finally:
+                        await response.aclose()
+                return Response(url, current, response.status_code,
+                                {k.lower(): v for k, v in response.headers.items()}, body, tuple(seen))
         except TimeoutError as exc:
-            raise FetchError("timeout", f"no complete response within {self.settings.request_deadline:.0f}s",
+            raise FetchError("timeout", f"no complete response within {self.settings.request_deadline:g}s",
                              transient=True) from exc
         except httpx.TimeoutException as exc:
             raise FetchError("timeout", type(exc).__name__, transient=True) from exc
@@ -149,25 +156,39 @@ class Fetcher:
 
     @asynccontextmanager
     async def _slot(self, url: str) -> AsyncIterator[None]:
-        """Hold a global and a per-host slot; space request starts to one host by its delay."""
+        """Wait for the host's turn, then hold a per-host and a global slot for one request.
+
+        The global slot is taken last, so a request queued behind a busy host does not keep one
+        from the other hosts. Requests pass a host's turnstile one at a time, which spaces their
+        starts by the host's delay, counted from the previous start.
+        """
         host = urlsplit(url).hostname or ""
-        async with self._all, self._hosts[host]:
-            loop = asyncio.get_running_loop()
-            start = max(loop.time(), self._next_slot[host])
-            self._next_slot[host] = start + self._host_delay[host]
-            await asyncio.sleep(start - loop.time())
-            yield
+        loop = asyncio.get_running_loop()
+        async with self._hosts[host]:
+            async with self._turns[host]:
+                if host in self._last_start:  # the delay may have grown since (robots.txt Crawl-delay)
+                    await asyncio.sleep(self._last_start[host] + self._host_delay[host] - loop.time())
+                await self._all.acquire()
+                self._last_start[host] = loop.time()
+            try:
+                yield
+            finally:
+                self._all.release()
 
     async def _check_destination(self, url: str) -> None:
         """Refuse schemes other than http(s), and private addresses unless allowed."""
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise FetchError("bad_scheme", url[:200])
+        try:
+            port = parts.port or (443 if parts.scheme == "https" else 80)
+        except ValueError as exc:  # "http://example.com:99999/"
+            raise FetchError("bad_url", f"{url[:200]}: {exc}") from exc
         if self.settings.allow_private_hosts:
             return
-        for address in await self._resolve(parts.hostname, parts.port or (443 if parts.scheme == "https" else 80)):
+        for address in await self._resolve(parts.hostname, port):
             ip = ipaddress.ip_address(address.split("%")[0])
-            if not ip.is_global or ip.is_multicast:
+            if (not ip.is_global or ip.is_multicast) and (str(ip), port) not in self._allowed:
                 raise FetchError("private_address",
                                  f"{parts.hostname} resolves to {ip}, which is not a public address "
                                  "(set NEWSDUCK_ALLOW_PRIVATE_HOSTS=1 for local use)")
@@ -222,6 +243,27 @@ class Fetcher:
             host = urlsplit(origin).hostname or ""
             self._host_delay[host] = max(self._host_delay[host], min(float(delay), 30.0))
         return rules
+
+
+class _Deadline:
+    """The seconds one request may spend on its network exchanges, across its redirect hops.
+
+    The clock runs only inside `running()`, so the waits between hops for a host's turn do not
+    count: the deadline bounds what a server can make us wait, not what politeness does.
+    """
+
+    def __init__(self, seconds: float) -> None:
+        self.left = seconds
+
+    @asynccontextmanager
+    async def running(self) -> AsyncIterator[None]:
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        try:
+            async with asyncio.timeout(self.left):  # none left: TimeoutError at the first await
+                yield
+        finally:
+            self.left -= loop.time() - started
 
 
 def _next_hop(current: str, location: str, seen: list[str], max_redirects: int) -> str:

@@ -25,6 +25,8 @@ class Route:
     statuses: list[int] = field(default_factory=list)  # served first, one per request (e.g. [500])
     drip: float = 0.0  # seconds between bytes: a slow server
     gzip: bool = False  # send the body gzip-encoded
+    close_delimited: bool = False  # no Content-Length: the body ends when the server closes (HTTP/1.0 style)
+    declared_length: int | None = None  # a Content-Length to claim instead of the true one (a lying server)
 
 
 class Site:
@@ -35,6 +37,8 @@ class Site:
         self.handlers: dict[str, Callable[[dict[str, list[str]]], Route]] = {}  # by path, query aside
         self.hits: Counter[str] = Counter()
         self.not_modified: Counter[str] = Counter()
+        self.arrivals: list[tuple[float, str]] = []  # (time.monotonic(), path) of every request, in order
+        self.sent: Counter[str] = Counter()  # body bytes that got out (close_delimited, declared_length routes)
         self.lock = threading.Lock()
         site = self
 
@@ -85,6 +89,7 @@ class Site:
         path = handler.path
         with self.lock:
             self.hits[path] += 1
+            self.arrivals.append((time.monotonic(), path))
             route = self.routes.get(path)
             if route is None and path.split("?", 1)[0] in self.handlers:
                 route = self.handlers[path.split("?", 1)[0]](parse_qs(urlsplit(path).query))
@@ -102,7 +107,34 @@ class Site:
         if route.gzip:
             body = gzip.compress(body)
             headers["Content-Encoding"] = "gzip"
+        if route.close_delimited or route.declared_length is not None:
+            return self._send_unframed(handler, path, status, body, route.content_type, headers,
+                                       route.declared_length)
         self._send(handler, status, body, route.content_type, headers, route.drip)
+
+    def _send_unframed(self, handler: BaseHTTPRequestHandler, path: str, status: int, body: bytes,
+                       content_type: str | None, headers: dict[str, str], declared: int | None) -> None:
+        """Send a body with no Content-Length (declared None) or a false one, in pieces, counting the
+        bytes that got out: a client that gives up early is seen to have stopped the flow."""
+        try:
+            handler.send_response(status)
+            if content_type:
+                handler.send_header("Content-Type", content_type)
+            for key, value in headers.items():
+                handler.send_header(key, value)
+            if declared is None:
+                handler.send_header("Connection", "close")  # the close is what ends the body
+            else:
+                handler.send_header("Content-Length", str(declared))
+                handler.close_connection = True  # what follows the claimed length is not a next response
+            handler.end_headers()
+            for start in range(0, len(body), 65_536):
+                piece = body[start:start + 65_536]
+                handler.wfile.write(piece)
+                with self.lock:
+                    self.sent[path] += len(piece)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
 
     @staticmethod
     def _send(handler: BaseHTTPRequestHandler, status: int, body: bytes, content_type: str | None,

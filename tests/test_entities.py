@@ -6,9 +6,8 @@ from collections import Counter
 
 import pytest
 
-from transforms.entities import link_entities, resolve_entities
+from transforms.entities import resolve_entities
 from transforms.names import make_entity_id, normalize_alias, spelling_variants
-from transforms.records import DocAnalysis
 
 SEED_REFERENTS = {
     ("Khalifa Haftar", "PERSON"), ("Antonio Guterres", "PERSON"), ("Fayez Al Sarraj", "PERSON"),
@@ -135,25 +134,6 @@ def test_entity_ids_are_stable_and_typed():
     assert make_entity_id("PERSON", "Khalifa Haftar") == "8312497dace2ab63"
 
 
-def test_link_entities_uses_known_aliases(nlp):
-    from flows.nlp import analyze_texts
-    from flows.settings import Settings
-
-    [a] = analyze_texts([("Haftar's forces advanced on Tripoli on Thursday.", None)],
-                        Settings().model)
-    haftar_id = make_entity_id("PERSON", "Khalifa Haftar")
-    [surname] = [e for e in a.entities if e.name == "Haftar"]
-    assert surname.entity_id != haftar_id
-    linked = link_entities(a, {("PERSON", "haftar"): haftar_id,
-                               ("PERSON", "khalifa haftar"): haftar_id})
-    assert haftar_id in {e.entity_id for e in linked.entities}
-    assert surname.entity_id not in {m.entity_id for m in linked.mentions}
-    assert all(ev.actor_id != surname.entity_id for ev in linked.events)
-    # an unknown alias changes nothing
-    assert link_entities(a, {("PERSON", "serraj"): "x"}) == a
-    assert link_entities(DocAnalysis((), (), ()), {}) == DocAnalysis((), (), ())
-
-
 def entity_names(nlp, text):
     return {(e.name, e.label) for e in resolve_entities(nlp(text)).entities}
 
@@ -205,31 +185,3 @@ def test_acronyms_from_word_prefixes():
 def test_diseases_are_not_entities(nlp):
     assert not [n for n, _ in entity_names(nlp, "Ebola patients fled the clinic in Katwa.")
                 if n == "Ebola"]
-
-
-def test_cross_article_ids_hold(nlp, seed_text):
-    """A second article that says only "Haftar" and "Serraj" gets the seed article's ids."""
-    from collections import defaultdict
-    from datetime import date
-
-    from flows.nlp import analyze_texts
-    from flows.settings import Settings
-    from transforms.entities import alias_keys
-
-    first, second = analyze_texts(
-        [(seed_text, date(2019, 4, 5)),
-         ("Haftar's forces shelled Tripoli on Monday. Serraj called for a ceasefire, and the "
-          "LNA said it would keep advancing.", date(2019, 4, 8))],
-        Settings().model)
-    owners = defaultdict(set)  # what the warehouse knows after loading the first article
-    for entity in first.entities:
-        for key in alias_keys(entity):
-            owners[key].add(entity.entity_id)
-    known = {key: next(iter(ids)) for key, ids in owners.items() if len(ids) == 1}
-    linked = link_entities(second, known)
-    seed_ids = {e.name: e.entity_id for e in first.entities}
-    linked_ids = {e.entity_id for e in linked.entities}
-    for name in ("Khalifa Haftar", "Fayez Al Sarraj", "Tripoli", "Libyan National Army"):
-        assert seed_ids[name] in linked_ids, name
-    assert {m.entity_id for m in linked.mentions} <= linked_ids
-    assert all(ev.actor_id in linked_ids | {None} for ev in linked.events)

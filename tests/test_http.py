@@ -92,6 +92,29 @@ def test_redirect_to_another_scheme_is_refused(site):
     assert failure(url).reason == "bad_scheme"
 
 
+def test_fifty_megabytes_without_content_length_trips_the_streaming_cap(site):
+    url = site.add("/endless", b"x" * 50_000_000, close_delimited=True)
+    started = time.monotonic()
+    assert failure(url).reason == "too_large"
+    assert time.monotonic() - started < 3
+    # Stopped early: the 100 kB cap plus what the socket buffers took, not the 50 MB.
+    assert site.sent["/endless"] < 25_000_000
+
+
+def test_a_lying_content_length_is_held_to_what_it_claims(site):
+    site.add("/liar", b"x" * 50_000_000, declared_length=1000)
+    site.add("/after", "fine")
+
+    async def go():
+        async with Fetcher(settings()) as fetcher:
+            return (await fetcher.fetch(site.url("/liar"), max_bytes=100_000),
+                    await fetcher.fetch(site.url("/after"), max_bytes=1000))
+    liar, after = asyncio.run(go())
+    assert liar.body == b"x" * 1000 and site.sent["/liar"] < 25_000_000
+    # The surplus bytes are not read as the next response on a reused connection.
+    assert after.body == b"fine" and site.hits["/after"] == 1
+
+
 def test_size_cap_by_content_length(site):
     assert failure(site.add("/big", b"x" * 200_000)).reason == "too_large"
 
@@ -118,18 +141,36 @@ def test_private_addresses_are_refused_by_default(url):
     assert "NEWSDUCK_ALLOW_PRIVATE_HOSTS" in error.detail
 
 
-def test_redirect_into_a_private_address_is_refused(site):
-    # The first hop is allowed (local test server); the hop to the metadata address is checked again.
-    url = site.add("/to-metadata", status=302, headers={"Location": "http://169.254.169.254/latest/"})
-    conf = settings(allow_private_hosts=False, http_retries=0)
-    conf_local = conf.model_copy(update={"allow_private_hosts": True})
-    assert failure(url, conf_local, robots=False).reason != "private_address"  # allowed: it is connecting
-    assert failure(url, conf).reason == "private_address"
+@pytest.mark.parametrize("target", [
+    "http://169.254.169.254/latest/meta-data/", "http://localhost:9/admin", "http://[::1]:9/",
+    "http://10.0.0.1/",
+])
+def test_redirect_into_a_private_address_is_refused(site, target):
+    # Only the test server (127.0.0.1 on its own port) is let through, so the first hop is really
+    # requested and it is the check on the redirect hop that must refuse the target.
+    site.add("/ok", "fine")
+    site.add("/jump", status=302, headers={"Location": target})
+    conf = settings(allow_private_hosts=False, http_retries=0, connect_timeout=1)
+
+    async def go():
+        async with Fetcher(conf, allowed_endpoints=[("127.0.0.1", site.port)]) as fetcher:
+            ok = await fetcher.fetch(site.url("/ok"), max_bytes=1000)
+            with pytest.raises(FetchError) as caught:
+                await fetcher.fetch(site.url("/jump"), max_bytes=1000)
+            return ok, caught.value
+    ok, error = asyncio.run(go())
+    assert ok.body == b"fine" and site.hits["/jump"] == 1
+    assert error.reason == "private_address", error
 
 
 @pytest.mark.parametrize("url", ["ftp://example.com/feed", "file:///etc/passwd", "gopher://x/", "data:text/html,hi"])
 def test_only_http_and_https(url):
     assert failure(url).reason == "bad_scheme"
+
+
+@pytest.mark.parametrize("allow_private", [False, True])
+def test_a_port_out_of_range_is_a_reason_not_a_crash(allow_private):
+    assert failure("http://example.com:99999/x", settings(allow_private_hosts=allow_private)).reason == "bad_url"
 
 
 def test_robots_txt_is_respected_and_cached(site):
@@ -158,6 +199,85 @@ def test_conditional_get_gets_304(site):
     url = site.add("/feed", "<rss/>", etag='"v1"')
     assert fetch(url, headers={"If-None-Match": '"v1"'}).status == 304
     assert fetch(url).body == b"<rss/>"
+
+
+def outcomes(urls: list[str], conf: Settings, **kw) -> list[tuple[str, float]]:
+    """Fetch the URLs at once on one Fetcher: ("ok" or the failure reason, seconds to finish) each."""
+    async def go():
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+
+        async def one(url: str) -> tuple[str, float]:
+            try:
+                await fetcher.fetch(url, max_bytes=1000, **kw)
+                return "ok", loop.time() - started
+            except FetchError as exc:
+                return exc.reason, loop.time() - started
+        async with Fetcher(conf) as fetcher:
+            return await asyncio.gather(*(one(url) for url in urls))
+    return asyncio.run(go())
+
+
+def gaps(site, prefix: str = "/") -> list[float]:
+    """Seconds between successive requests the server saw to paths under prefix."""
+    times = [t for t, path in site.arrivals if path.startswith(prefix)]
+    return [b - a for a, b in zip(times, times[1:])]
+
+
+# The client spaces request starts exactly; the server sees them jittered by its own scheduling
+# (tens of milliseconds on a busy machine). Bunched requests would be ~0 apart.
+JITTER = 0.1
+
+
+def assert_spaced(site, delay: float, prefix: str = "/") -> None:
+    """The server saw requests under prefix start `delay` apart: each gap, and all of them together."""
+    between = gaps(site, prefix)
+    assert min(between) >= delay - JITTER, between
+    assert sum(between) >= len(between) * delay - JITTER, between
+
+
+def test_waiting_for_a_host_turn_does_not_eat_the_deadline(site):
+    # Six pages and robots.txt, 0.25 s apart, take 1.5 s: the 0.5 s deadline bounds each exchange only.
+    urls = [site.add(f"/p{i}", "ok") for i in range(6)]
+    results = outcomes(urls, settings(per_host_delay=0.25, request_deadline=0.5, http_retries=0))
+    assert [reason for reason, _ in results] == ["ok"] * 6
+    assert site.total_hits == 7
+    assert_spaced(site, 0.25)
+
+
+def test_a_busy_host_does_not_hold_up_another(site):
+    # Two slots in all: host A's queue of eight turns (1.75 s) must not keep host B's two waiting.
+    a = [site.add(f"/a{i}", "a") for i in range(8)]
+    b = [site.add(f"/b{i}", "b").replace("127.0.0.1", "localhost") for i in range(2)]
+    conf = settings(per_host_delay=0.25, request_deadline=1, concurrency=2, per_host_concurrency=1,
+                    http_retries=0)
+    results = outcomes(a + b, conf, robots=False)
+    assert [reason for reason, _ in results] == ["ok"] * 10
+    a_done, b_done = max(t for _, t in results[:8]), max(t for _, t in results[8:])
+    assert b_done < 1.0 < 1.75 <= a_done, results
+    assert_spaced(site, 0.25, "/a")
+    assert_spaced(site, 0.25, "/b")
+
+
+def test_crawl_delay_in_robots_txt_spaces_every_request_after_it(site):
+    site.add("/robots.txt", "User-agent: *\nCrawl-delay: 0.4\n", content_type="text/plain")
+    urls = [site.add(f"/c{i}", "ok") for i in range(2)]
+    assert [reason for reason, _ in outcomes(urls, settings(per_host_delay=0))] == ["ok", "ok"]
+    assert [path for _, path in site.arrivals][0] == "/robots.txt"
+    assert_spaced(site, 0.4)
+
+
+def test_each_redirect_hop_waits_for_its_own_host(site):
+    # 127.0.0.1 /r1 -> /r2 -> localhost /r3 -> 127.0.0.1 /r4: the hop to localhost goes at once,
+    # the hops to 127.0.0.1 wait its delay, off the 0.5 s clock.
+    site.add("/r1", status=302, headers={"Location": "/r2"})
+    site.add("/r2", status=302, headers={"Location": f"http://localhost:{site.port}/r3"})
+    site.add("/r3", status=302, headers={"Location": site.url("/r4")})
+    site.add("/r4", "done")
+    conf = settings(per_host_delay=0.4, request_deadline=0.5, http_retries=0)
+    assert fetch(site.url("/r1"), conf, robots=False).body == b"done"
+    r1_r2, r2_r3, r3_r4 = between = gaps(site)
+    assert r1_r2 >= 0.4 - JITTER and r2_r3 < 0.2 and r2_r3 + r3_r4 >= 0.4 - JITTER, between
 
 
 def test_retry_after_parsing():

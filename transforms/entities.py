@@ -1,5 +1,6 @@
 """Entities of one article: name mentions (transforms/mentions.py) grouped into one Entity per
-real-world referent, labels fixed by evidence; plus cross-article linking (pure).
+real-world referent, labels fixed by evidence (pure). Linking across articles happens when a
+batch is loaded (sql/load/derived_rows.sql).
 
 Within an article, mentions are merged when they share a gazetteer id or a normalised form; an
 acronym joins the name it abbreviates ("Libyan National Army (LNA)", or the one multi-word name
@@ -18,7 +19,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from spacy.tokens import Doc
 
@@ -29,11 +30,10 @@ from transforms.names import (
     initials,
     make_entity_id,
     name_tokens,
-    normalize_alias,
     similar_tokens,
     spelling_variants,
 )
-from transforms.records import DocAnalysis, Entity, Mention
+from transforms.records import Entity, Mention
 
 _WEIGHT_GAZETTEER, _WEIGHT_EVIDENCE, _WEIGHT_NER = 5, 3, 1
 
@@ -284,79 +284,3 @@ def _title_index(mentions: list[RawMention], entity_of: Mapping[int, Entity]) ->
             owners[m.title].add(entity_of[i].entity_id)
             owners[m.title.split()[-1]].add(entity_of[i].entity_id)
     return {title: next(iter(ids)) for title, ids in owners.items() if len(ids) == 1}
-
-
-def alias_keys(entity: Entity) -> set[tuple[str, str]]:
-    """The (coarse label, normalised alias) keys of an entity's name and aliases: what the
-    warehouse stores in entity_aliases and hands back to link_entities as known_aliases."""
-    label = coarse_label(entity.label)
-    return {(label, key) for form in (entity.name, *entity.aliases) if (key := normalize_alias(form))}
-
-
-_CONFUSABLE = frozenset({"PERSON", "ORG", "MISC"})
-
-
-def _known_id(entity: Entity, label: str, known_aliases: Mapping[tuple[str, str], str]) -> str | None:
-    """The one known id the entity's name, or else its aliases, map to under `label`."""
-    by_name = known_aliases.get((label, normalize_alias(entity.name)))
-    if by_name:
-        return by_name
-    hits = {known_aliases[k] for a in entity.aliases
-            if (k := (label, normalize_alias(a))) in known_aliases}
-    return hits.pop() if len(hits) == 1 else None
-
-
-def link_entities(analysis: DocAnalysis, known_aliases: Mapping[tuple[str, str], str]) -> DocAnalysis:
-    """Point an article's entities at referents the warehouse already knows.
-
-    Args:
-        analysis: one article's analysis.
-        known_aliases: (coarse label, normalize_alias(alias)) -> entity_id, holding only aliases
-            that map to exactly one warehouse entity (coarse labels as in names.coarse_label).
-
-    Returns:
-        The analysis with entity ids replaced where the entity's name, or else its aliases, map
-        to exactly one known id ("Haftar" alone -> Khalifa Haftar's id); mentions and events
-        follow. An entity whose own id is already known keeps it. PERSON/ORG/MISC entities that
-        find nothing under their own label may link under another of these (and take its label).
-    """
-    known_ids = set(known_aliases.values())
-    remap: dict[str, str] = {}
-    relabel: dict[str, str] = {}
-    for entity in analysis.entities:
-        if entity.entity_id in known_ids:
-            continue
-        coarse = coarse_label(entity.label)
-        # the small model confuses PERSON and ORG ("Haftar's forces" -> ORG): when the article's
-        # label finds nothing, a unique hit under the other of these labels is taken, label too
-        tries = [coarse] + sorted(_CONFUSABLE - {coarse}) if coarse in _CONFUSABLE else [coarse]
-        for label in tries:
-            hit = _known_id(entity, label, known_aliases)
-            if hit:
-                remap[entity.entity_id] = hit
-                if label != coarse:
-                    relabel[entity.entity_id] = label
-                break
-    if not remap:
-        return analysis
-
-    def new(entity_id: str | None) -> str | None:
-        return remap.get(entity_id, entity_id) if entity_id else entity_id
-
-    # two entities of the article can land on one known id: merge them
-    merged: dict[str, Entity] = {}
-    for e in analysis.entities:
-        eid = new(e.entity_id) or e.entity_id
-        if eid in merged:
-            prev = merged[eid]
-            extra = tuple(a for a in (e.name, *e.aliases) if a != prev.name and a not in prev.aliases)
-            merged[eid] = replace(prev, aliases=prev.aliases + extra,
-                                  mention_count=prev.mention_count + e.mention_count)
-        else:
-            merged[eid] = replace(e, entity_id=eid, label=relabel.get(e.entity_id, e.label))
-    mentions = tuple(replace(m, entity_id=new(m.entity_id) or m.entity_id,
-                             label=relabel.get(m.entity_id, m.label))
-                     for m in analysis.mentions)
-    events = tuple(replace(ev, actor_id=new(ev.actor_id), target_id=new(ev.target_id),
-                           location_id=new(ev.location_id)) for ev in analysis.events)
-    return DocAnalysis(tuple(merged.values()), mentions, events)
