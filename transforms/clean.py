@@ -29,7 +29,9 @@ from transforms.backfill import CAPTURE_DATE_SOURCES
 from transforms.records import Article, FeedEntry, Skipped
 from transforms.urls import pick_canonical
 
-EXTRACTOR_VERSION = "trafilatura-2.3.1+nd1"
+# The installed trafilatura's version, so an upgrade makes stored articles reprocess candidates;
+# bump the suffix when this module's cleaning changes what it produces for the same page.
+EXTRACTOR_VERSION = f"trafilatura-{trafilatura.__version__}+nd1"
 
 # fixed date bounds so htmldate never reads the clock; future dates are the caller's call
 _DATE_PARAMS = {"original_date": True, "extensive_search": False, "max_date": "2100-12-31"}
