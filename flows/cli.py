@@ -438,8 +438,8 @@ def reprocess(
     """Rebuild clean bodies, entities and events from the stored raw HTML, without any HTTP request.
 
     For after an upgrade of the extractor, the spaCy model or the lexicon: only articles whose
-    recorded versions differ from the current ones are redone (all with --all). Each batch is
-    replaced in one transaction. Undated articles are included only when no range is given.
+    recorded versions differ from the current ones are redone (all with --all). The whole range
+    is replaced in one transaction. Undated articles are included only when no range is given.
 
     Example: newsduck reprocess --since 2024-01-01 --until 2024-03-31
     """
@@ -465,8 +465,8 @@ def reprocess(
 
     try:
         result = reprocess_flow(since=since, until=until, everything=everything, db=str(settings.db))
-    except warehouse.DatabaseBusy as exc:  # batches already replaced stay replaced; the rest waits
-        _fail(f"{exc}. Run it again when it has finished: it goes on where it stopped.")
+    except warehouse.DatabaseBusy as exc:  # nothing was replaced: the range is all or nothing
+        _fail(f"{exc}. Nothing was replaced. Run it again when it has finished: it redoes the range.")
     typer.echo(json.dumps(result, default=str))
 
 

@@ -1,19 +1,27 @@
 """The `reprocess` flow: rebuild clean bodies, entities and events from the stored raw pages when
 the extractor, the model or the lexicon changed. No HTTP request: the HTML comes from raw_pages.
 
-Each batch is re-extracted, analysed, and its derived rows replaced in one transaction
-(sql/load/replace_derived.sql), so a reader sees every article either as it was or as it is now,
-never half of it. Only articles whose recorded versions differ from the current ones are redone
-(all of them with `everything`), so a reprocess cut off midway goes on where it stopped.
+Two phases, so that a reader sees the whole range either as it was or as it is now:
+1. Each batch is re-extracted and analysed (the slow part) and its rows written as Parquet to a
+   work directory of the run (<data_dir>/reprocess/<run id>/); the warehouse is not touched.
+2. One transaction replaces the derived rows of every staged article of the range
+   (sql/load/replace_derived.sql, DuckDB reading the Parquet files itself); then the work
+   directory goes.
+Only articles whose recorded versions differ from the current ones are redone (all of them with
+`everything`). A reprocess stopped before its commit leaves the range as it was, and the next one
+redoes it.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import gzip
+import shutil
 import sys
 from collections import Counter
+from pathlib import Path
 
+import pyarrow as pa
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
@@ -37,6 +45,7 @@ REPLACE_SQL = SQL_DIR / "load" / "replace_derived.sql"
 # how the first run dated an article when the date did not come from the page itself: that
 # date stands in again (the page alone cannot give it back)
 _HINT_DATE_SOURCES = {"feed", "sitemap", "list", "warc", "wayback"}
+STAGED = ("articles", "entities", "mentions", "events")  # the tables a rebuilt batch stages
 
 
 @flow(name="reprocess", log_prints=True)
@@ -67,17 +76,17 @@ def _reprocess(settings: Settings, logger, window: DateWindow, everything: bool,
     ids = read_candidates(settings, window, everything, version)
     logger.info("reprocess: %s articles to redo (extractor %s, NLP %s)%s", len(ids), EXTRACTOR_VERSION, version,
                 f", published {window.describe()}" if not window.open else "")
-    done, failed = 0, Counter()
-    with tqdm(total=len(ids), desc="reprocess", unit="article", disable=not progress, file=sys.stderr) as bar:
-        for start in range(0, len(ids), settings.batch_size):
-            chunk = ids[start:start + settings.batch_size]
-            tables, failures = rebuild_batch(settings, chunk, run_id, version)
-            replace_derived(settings, tables)
-            done += tables["articles"].num_rows
-            failed.update(failures)
-            bar.update(len(chunk))
-            logger.info("reprocess: %s of %s articles redone, %s kept as they were", done, len(ids),
-                        sum(failed.values()))
+    work_root = settings.data_dir / "reprocess"
+    remove_work_dirs(work_root)
+    work = work_root / run_id
+    try:
+        done, failed = stage_rebuilt(settings, logger, ids, work, run_id, version, progress)
+        if done:
+            logger.info("reprocess: replacing the derived rows of %s articles in one transaction", done)
+            replace_derived(settings, work)
+            logger.info("reprocess: %s articles replaced, %s kept as they were", done, sum(failed.values()))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
 
     summary = _summary(run_id, window, len(ids), done, failed, version)
     logger.info("%s", summary)
@@ -89,6 +98,48 @@ def _reprocess(settings: Settings, logger, window: DateWindow, everything: bool,
     load_staged(settings)
     return {"run_id": run_id, "candidates": len(ids), "reprocessed": done, "kept": dict(failed),
             "extractor_version": EXTRACTOR_VERSION, "nlp_version": version}
+
+
+def remove_work_dirs(work_root: Path) -> None:
+    """Drop the work directories of earlier reprocess runs.
+
+    Only a killed run leaves one (a run that fails removes its own). Its range was never
+    committed, so its articles are still on the old versions and this run simply redoes them (or
+    the kill came after the commit, and they are no longer candidates). No other reprocess is
+    using them: the caller holds the reprocess run lock.
+    """
+    if work_root.exists():
+        for path in work_root.iterdir():
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def stage_rebuilt(settings: Settings, logger, ids: list[str], work: Path, run_id: str, version: str,
+                  progress: bool) -> tuple[int, Counter]:
+    """Phase 1: rebuild the articles batch by batch and stage each batch under `work`, one
+    directory per batch (only one batch is in memory at a time). Returns the number of articles
+    rebuilt and the reasons of those kept as they were."""
+    done, failed = 0, Counter()
+    with tqdm(total=len(ids), desc="reprocess", unit="article", disable=not progress, file=sys.stderr) as bar:
+        for number, start in enumerate(range(0, len(ids), settings.batch_size)):
+            chunk = ids[start:start + settings.batch_size]
+            tables, failures = rebuild_batch(settings, chunk, run_id, version)
+            if tables["articles"].num_rows:
+                staging.write_batch(work, f"{number:06d}", _without_pages(
+                    {name: tables[name] for name in STAGED}))
+            done += tables["articles"].num_rows
+            failed.update(failures)
+            bar.update(len(chunk))
+            logger.info("reprocess: %s of %s articles rebuilt, %s kept as they were", done, len(ids),
+                        sum(failed.values()))
+    return done, failed
+
+
+def _without_pages(tables: dict[str, pa.Table]) -> dict[str, pa.Table]:
+    """The tables without the compressed pages: a reprocess never rewrites raw_pages, so the
+    work directory need not hold a second copy of them."""
+    articles = tables["articles"]
+    index = articles.schema.get_field_index("html_gz")
+    return tables | {"articles": articles.set_column(index, "html_gz", pa.nulls(articles.num_rows, pa.binary()))}
 
 
 def read_candidates(settings: Settings, window: DateWindow, everything: bool, version: str) -> list[str]:
@@ -148,25 +199,30 @@ _REPLACE_STATEMENTS: list[str] | None = None
 
 
 @task(name="replace-derived", retries=2, retry_delay_seconds=[5, 30], cache_policy=NO_CACHE)
-def replace_derived(settings: Settings, tables: dict) -> None:
-    """Replace the batch's articles' derived rows in one transaction."""
+def replace_derived(settings: Settings, work: Path) -> None:
+    """Phase 2: replace the derived rows of every article staged under `work` in one transaction."""
     global _REPLACE_STATEMENTS
     if _REPLACE_STATEMENTS is None:
         _REPLACE_STATEMENTS = warehouse.read_statements(REPLACE_SQL)
-    if not tables["articles"].num_rows:
+    batches = staging.pending_batches(work)
+    if not batches:
         return
-    names = ("articles", "entities", "mentions", "events")
+
     def replace() -> None:
+        # It only reads the staged files, so it can run again from the start: in a lake
+        # in_transaction does so when the commit loses to another writer's.
         for statement in _REPLACE_STATEMENTS:
             con.execute(statement, {"now": warehouse.utcnow()} if "$now" in statement else None)
 
     with warehouse.connect(settings.warehouse, wait=settings.lock_wait) as con:
-        for name in names:
-            con.register(f"stage_{name}", tables[name])
+        for name in STAGED:
+            # a view over the batches' Parquet files: DuckDB streams them, the range is never
+            # gathered in Python
+            con.register(f"stage_{name}", con.read_parquet([str(batch / f"{name}.parquet") for batch in batches]))
         try:
             warehouse.in_transaction(con, replace)
         finally:
-            for name in names:
+            for name in STAGED:
                 con.unregister(f"stage_{name}")
 
 

@@ -1,7 +1,9 @@
--- Replace the derived rows of re-extracted articles (`newsduck reprocess`). The loader registers
--- the batch as stage_articles, stage_entities, stage_mentions and stage_events and runs these
--- statements in order inside one transaction: a reader sees each article of the batch either as
--- it was or as it is now, never with half of its rows. Parameter: $now.
+-- Replace the derived rows of re-extracted articles (`newsduck reprocess`). The flow registers
+-- every staged batch of the date range together as stage_articles, stage_entities,
+-- stage_mentions and stage_events (views over the batches' Parquet files) and runs these
+-- statements in order inside one transaction: a reader sees the whole range either as it was or
+-- as it is now, never half of it. They work on a set of articles, however many batches staged
+-- it; every staged article appears once. Parameter: $now.
 -- An article keeps its id, URLs, raw page and fetch time; its body, metadata, entities, mentions
 -- and events are replaced, and every replaced row records the versions that made it.
 
