@@ -21,7 +21,7 @@ def extract_documents(sources: list[str], url: str | None, settings: Settings) -
             yield {"url": article.url, "skipped": article.reason, "detail": article.detail}
             continue
         published = article.published_at.date() if article.published_at else None
-        [analysis] = analyze_texts([(article.body, published)], settings.model)
+        [analysis] = analyze_texts([(article.body, published)], settings.model, lexicon_path=settings.lexicon)
         yield _document(article, analysis)
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import Counter
-from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
@@ -19,36 +18,16 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 
-from flows import compute, staging, warehouse, workers
+from flows import compute, run_summary, staging, warehouse, workers
+from flows.run_summary import FeedOutcome
 from flows.articles import Job, fetch_pages, process_batch
 from flows.catalogue import FeedSource, read_catalogue
 from flows.http import Fetcher, FetchError
 from flows.runlock import run_lock
 from flows.settings import Settings, get_settings
 from transforms.feeds import parse_feed
-from transforms.records import FeedEntry, ParsedFeed, Skipped
+from transforms.records import FeedEntry, ParsedFeed
 from transforms.shards import Shard, feed_key, parse_shard
-
-
-@dataclass
-class FeedOutcome:
-    """What happened to one feed in this run: its fetch, then the fate of its new items."""
-
-    source: FeedSource
-    status: str  # ok | not_modified | error
-    fetched_at: datetime
-    http_status: int | None = None
-    etag: str | None = None
-    last_modified: str | None = None
-    title: str = ""
-    error: str = ""
-    detail: str = ""
-    entries: list[FeedEntry] = field(default_factory=list)
-    known: int = 0
-    new: int = 0
-    failed: Counter = field(default_factory=Counter)
-    item_skips: list[Skipped] = field(default_factory=list)  # items of the feed it could not use
-    incomplete: bool = False  # some item must be tried again: keep the old validators
 
 
 @task(name="fetch-feeds", retries=1, retry_delay_seconds=10, cache_policy=NO_CACHE)
@@ -175,6 +154,7 @@ def _ingest(settings: Settings, logger, shard: Shard | None = None) -> dict:
             owner[job.url][0].incomplete = True
         queue = queue[: settings.max_articles]
 
+    staged: list[tuple[str, str]] = []  # (job URL, article id) in staging order
     # A pipeline over batches: the next batch downloads while this one is cleaned and analysed on
     # the worker processes, and the previous one is merged into DuckDB.
     totals: Counter = Counter()
@@ -194,8 +174,7 @@ def _ingest(settings: Settings, logger, shard: Shard | None = None) -> dict:
             outcome = owner[url][0]
             outcome.failed[reason] += 1
             outcome.incomplete |= transient
-        for url in result.staged_urls:
-            owner[url][0].new += 1
+        staged += result.staged_ids.items()
         totals["failed"] += len(result.failures)
         totals["staged"] += len(result.staged_urls)
         _add_load(loading, totals, seconds)  # one writer: the previous load ends before the next
@@ -205,7 +184,13 @@ def _ingest(settings: Settings, logger, shard: Shard | None = None) -> dict:
             loading = None
     _add_load(loading, totals, seconds)
 
-    summary = _summary(run_id, outcomes, totals, len(queue), stage_only=not settings.load)
+    # The loader counts new articles per batch; which feed each belongs to is read back from the
+    # database. Stage only, nothing is merged yet: the counts stay unknown rather than guessed.
+    fates = _read_or_empty(
+        lambda: warehouse.read_article_fates(settings.warehouse, run_id, staged, wait=settings.lock_wait),
+        None, logger) if settings.load else None
+    counted = run_summary.count_fates(owner, staged, fates)
+    summary = run_summary.summary_markdown(run_id, outcomes, totals, len(queue), stage_only=not settings.load, counted=counted)
     logger.info("%s", summary)
     create_markdown_artifact(key="ingest-summary", markdown=summary, description="newsduck ingest run")
     tables = {
@@ -231,6 +216,7 @@ def _ingest(settings: Settings, logger, shard: Shard | None = None) -> dict:
         "articles_known": sum(o.known for o in outcomes),
         "articles_staged": totals["staged"],
         "loaded": loaded is not None,
+        "per_feed": [run_summary.feed_summary(o, counted) for o in run_summary.summary_order(outcomes)],
         "seconds": {stage: round(value, 2) for stage, value in sorted(seconds.items())},
     }
 
@@ -314,29 +300,3 @@ def _run_row(run_id: str, started: datetime, outcomes: list[FeedOutcome], totals
         "articles_failed": totals["failed"],
         "summary_md": summary,
     }
-
-
-def _summary(run_id: str, outcomes: list[FeedOutcome], totals: Counter, queued: int, stage_only: bool = False) -> str:
-    """The run as markdown: totals, then one row per feed with its failure reasons."""
-    ok = sum(o.status == "ok" for o in outcomes)
-    unchanged = sum(o.status == "not_modified" for o in outcomes)
-    failed = len(outcomes) - ok - unchanged
-    lines = [
-        f"## newsduck ingest run `{run_id}`",
-        "",
-        f"Feeds: {len(outcomes)} ({ok} fetched, {unchanged} not modified, {failed} failed). "
-        f"Articles: {queued} to fetch, {totals['articles_new']} new, "
-        f"{totals['articles_duplicate']} duplicates of stored bodies, "
-        f"{sum(o.known for o in outcomes)} already stored, {totals['failed']} failed."
-        + (f" Stage only: {totals['staged']} articles staged for `newsduck load`." if stage_only else ""),
-        "",
-        "| feed | status | items | new | already stored | failed | reasons |",
-        "|---|---|---:|---:|---:|---:|---|",
-    ]
-    for o in sorted(outcomes, key=lambda o: (o.status != "error", o.source.url)):
-        status = o.status if o.status != "error" else f"error: {o.error}"
-        reasons = ", ".join(f"{reason} ×{n}" for reason, n in o.failed.most_common())
-        name = (o.source.name or o.title or o.source.url).replace("|", "/")
-        lines.append(f"| {name} | {status} | {len(o.entries)} | {o.new} | {o.known} | "
-                     f"{sum(o.failed.values())} | {reasons} |")
-    return "\n".join(lines)

@@ -299,6 +299,35 @@ def read_known_urls(db: Target, urls: Iterable[str], *, wait: float, max_attempt
     return {r[0] for r in rows}
 
 
+def read_article_fates(db: Target, run_id: str, staged: list[tuple[str, str]], *,
+                       wait: float) -> dict[str, tuple[bool, bool, bool]]:
+    """What the loads made of each staged (URL, article id), by URL: (stored as an article by this
+    run, stored as an article before it, URL linked to a stored article)."""
+    if not staged:
+        return {}
+    query = """
+        with staged as (
+            select
+                unnest($urls) as url,
+                unnest($ids) as article_id
+        ),
+        final as (
+            select
+                staged.url,
+                coalesce(articles.run_id = $run_id, false) as new_here,
+                articles.article_id is not null and not coalesce(articles.run_id = $run_id, false) as stored_before,
+                article_urls.url is not null as linked
+            from staged
+            left join articles using (article_id)
+            left join article_urls on article_urls.url = staged.url
+        )
+        select * from final
+    """
+    params = {"urls": [u for u, _ in staged], "ids": [a for _, a in staged], "run_id": run_id}
+    rows = _read(db, wait, query, params)  # nothing while there is no (migrated) warehouse
+    return {url: (new_here, before, linked) for url, new_here, before, linked in rows}
+
+
 def _read(db: Target, wait: float, query: str, params: dict | None = None) -> list[tuple]:
     if not isinstance(db, Lake) and not Path(db).exists():
         return []

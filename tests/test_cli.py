@@ -101,3 +101,24 @@ def test_extract_a_page_and_a_text_file(nlp):
     text = runner.invoke(app, ["extract", str(FIXTURES / "texts" / "seed_article.txt")])
     assert text.exit_code == 0
     assert json.loads(text.output)["body"].startswith("Meeting comes day after Haftar")
+
+
+def test_extract_uses_the_lexicon_setting(nlp, tmp_path, monkeypatch):
+    from flows.nlp import LEXICON_PATH
+
+    story = tmp_path / "story.txt"
+    story.write_text("An armed group allied to the LNA withdrew overnight from the so-called Gate 27, "
+                     "27 km west of Tripoli.\n", encoding="utf-8")
+    seeds = LEXICON_PATH.read_text(encoding="utf-8")
+    assert "withdraw,,,RETREAT,0874,2," in seeds
+    lexicon = tmp_path / "lexicon.csv"  # the seeds' lexicon with one row changed: withdrawing is yielding
+    lexicon.write_text(seeds.replace("withdraw,,,RETREAT,0874,2,", "withdraw,,,CONCEDE,080,2,"), encoding="utf-8")
+
+    def events() -> list[tuple[str, str, str]]:
+        result = runner.invoke(app, ["extract", str(story)])
+        assert result.exit_code == 0, result.output
+        return [(e["type"], e["trigger"], e["cameo_root"]) for e in json.loads(result.output)["events"]]
+
+    assert events() == [("RETREAT", "withdraw", "08")]
+    monkeypatch.setenv("NEWSDUCK_LEXICON", str(lexicon))
+    assert events() == [("CONCEDE", "withdraw", "08")]

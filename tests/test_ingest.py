@@ -3,8 +3,10 @@ the real spaCy model, a real Prefect flow run. Run twice: the second run changes
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from pathlib import Path
+from uuid import UUID
 
 import duckdb
 import pytest
@@ -70,6 +72,30 @@ def _counts(db: Path) -> dict[str, int]:
                           "article_entities", "mentions", "events", "skips", "url_failures", "feeds", "runs")}
 
 
+def _feed_table(summary: str) -> dict[str, dict[str, str]]:
+    """The per-feed rows of a run summary's markdown table, by feed name."""
+    lines = [line for line in summary.splitlines() if line.startswith("| ")]
+    header = [c.strip() for c in lines[0].strip("|").split("|")]
+    rows = [dict(zip(header, (c.strip() for c in line.strip("|").split("|")))) for line in lines[1:]]
+    return {row["feed"]: row for row in rows}
+
+
+def _header_counts(summary: str) -> dict[str, int]:
+    found = re.search(r"(\d+) new, (\d+) duplicates of stored bodies, (\d+) already seen, (\d+) failed", summary)
+    return dict(zip(("new", "duplicates", "already seen", "failed"), map(int, found.groups())))
+
+
+def _read_summary_artifact(flow_run_id: str):
+    """The run's markdown artifact, read back from the Prefect API."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId, ArtifactFilterKey
+
+    with get_client(sync_client=True) as client:
+        return client.read_artifacts(artifact_filter=ArtifactFilter(
+            key=ArtifactFilterKey(any_=["ingest-summary"]),
+            flow_run_id=ArtifactFilterFlowRunId(any_=[UUID(flow_run_id)])))
+
+
 def test_ingest_twice(prefect_harness, env, news_site):
     from flows.ingest import ingest_feeds
 
@@ -79,6 +105,17 @@ def test_ingest_twice(prefect_harness, env, news_site):
     assert first["articles_duplicate"] == 1
     assert first["feeds_failed"] == 1
     assert site.hits["/business/grain-deal"] == 2  # a 500, then the retry
+
+    # Per feed, "new" is what was stored new: Business's mirror page is the seed's body, stored once.
+    per_feed = {row["name"]: row for row in first["per_feed"]}
+    assert {name: (r["items"], r["new"], r["duplicates"], r["already_seen"], r["failed"], r["pending"])
+            for name, r in per_feed.items()} == {
+        "World": (5, 2, 0, 0, 3, 0), "Business": (2, 1, 1, 0, 0, 0),
+        "Asia": (1, 1, 0, 0, 0, 0), "Broken": (0, 0, 0, 0, 0, 0)}
+    assert per_feed["World"]["reasons"] == {"http_404": 1, "not_html": 1, "robots": 1}
+    assert per_feed["Broken"]["status"] == "error" and per_feed["Broken"]["error"] == "malformed_feed"
+    assert sum(r["new"] for r in per_feed.values()) == first["articles_new"]
+    assert sum(r["duplicates"] for r in per_feed.values()) == first["articles_duplicate"]
 
     con = duckdb.connect(str(env.db), read_only=True)
     seed_id, body, published, date_source, source = con.execute(
@@ -121,12 +158,26 @@ def test_ingest_twice(prefect_harness, env, news_site):
     assert "malformed_feed" in run[4]
     con.close()
 
+    # The same summary as a Prefect markdown artifact of the flow run; its feed rows add up to its header.
+    [artifact] = _read_summary_artifact(first["run_id"])
+    assert artifact.type == "markdown" and artifact.data == run[4]
+    table = _feed_table(artifact.data)
+    columns = ("new", "duplicates", "already seen", "failed")
+    assert {name: tuple(row[c] for c in columns) for name, row in table.items()} == {
+        "World": ("2", "0", "0", "3"), "Business": ("1", "1", "0", "0"),
+        "Asia": ("1", "0", "0", "0"), "Broken": ("0", "0", "0", "0")}
+    assert table["Broken"]["status"] == "error: malformed_feed"
+    assert {"http_404 ×1", "not_html ×1", "robots ×1"} == set(table["World"]["reasons"].split(", "))
+    assert _header_counts(artifact.data) == {
+        column: sum(int(row[column]) for row in table.values()) for column in columns}
+
     before = _counts(env.db)
     page_hits = site.total_hits - sum(site.hits[p] for p in site.hits if p.startswith("/feeds/"))
     second = ingest_feeds(feeds_file=str(catalogue))
     after = _counts(env.db)
 
     assert second["articles_new"] == 0
+    assert all(row["new"] == 0 and row["pending"] == 0 for row in second["per_feed"])
     # One more run row, and one more skip: the malformed feed, again. Nothing else.
     assert {k: after[k] - before[k] for k in after} == {k: 0 for k in after} | {"runs": 1, "skips": 1}
     # Unchanged feeds cost one 304 each; no page was fetched again (the 404 and the PDF are permanent).
@@ -150,3 +201,57 @@ def test_max_articles_keeps_the_rest_for_the_next_run(prefect_harness, env, news
     ingest_feeds(feeds_file=str(catalogue))
     with duckdb.connect(str(env.db), read_only=True) as con:
         assert con.execute("select count(*) from articles").fetchone()[0] == 4
+
+
+def test_stage_only_run_does_not_guess_what_is_new(prefect_harness, env, site):
+    """Stage only, nothing is merged: which articles are new (the mirror is not) is the loader's to say."""
+    from flows import warehouse
+    from flows.ingest import ingest_feeds
+
+    site.add("/news/libya", SEED_HTML)
+    site.add("/mirror/libya", SEED_HTML.replace('<link rel="canonical" href="/world/libya-guterres-haftar">', ""))
+    site.add("/feeds/world.xml", rss20("World", site.url("/"), [
+        Item("Libya", site.url("/news/libya"), WHEN), Item("Libya (mirror)", site.url("/mirror/libya"), WHEN)]),
+        content_type="application/rss+xml")
+    catalogue = env.data_dir.parent / "feeds.csv"
+    catalogue.write_text(f"url,name\n{site.url('/feeds/world.xml')},World\n")
+
+    result = ingest_feeds(feeds_file=str(catalogue), load=False)
+    [row] = result["per_feed"]
+    assert (row["new"], row["duplicates"], row["pending"], row["already_seen"]) == (None, None, 2, 0)
+    assert result["articles_staged"] == 2 and not env.db.exists()
+
+    [artifact] = _read_summary_artifact(result["run_id"])
+    table = _feed_table(artifact.data)
+    assert "new" not in table["World"] and table["World"]["staged, not merged"] == "2"
+    assert "which of them are new is known once it merges them" in artifact.data
+
+    counts = warehouse.load_staged(env.warehouse, env.staging_dir, wait=5)
+    assert (counts["articles_new"], counts["articles_duplicate"]) == (1, 1)
+
+
+def test_summary_credits_each_staged_url_once():
+    """Each staged URL counts once for its feed; what the loads left staged is said, not guessed."""
+    from collections import Counter
+
+    from flows.catalogue import FeedSource
+    from flows.run_summary import FeedOutcome, count_fates, summary_markdown
+    from transforms.records import FeedEntry
+
+    feed = FeedOutcome(FeedSource(url="http://127.0.0.1/feed.xml", name="World"), "ok", WHEN, known=1)
+    urls = [f"http://127.0.0.1/{n}" for n in range(5)]
+    feed.entries = [FeedEntry(u, u, "", "", "", "", None) for u in urls]
+    owner = {u: (feed, e) for u, e in zip(urls, feed.entries)}
+    staged = list(zip(urls, ["a", "a", "b", "c", "d"]))  # the first two: one article under two URLs
+    fates = {urls[0]: (True, False, True),  # stored new by this run
+             urls[1]: (True, False, True),  # the same article again: already seen
+             urls[2]: (False, True, True),  # its canonical URL was stored before the run
+             urls[3]: (False, False, True)}  # same body as a stored article; urls[4]: not merged
+
+    assert count_fates(owner, staged, fates)
+    assert (feed.new, feed.stored, feed.duplicates, feed.pending) == (1, 2, 1, 1)
+    summary = summary_markdown("r1", [feed], Counter(failed=0, staged=5), 5)
+    assert _header_counts(summary) == {"new": 1, "duplicates": 1, "already seen": 3, "failed": 0}
+    assert "1 articles staged but not merged" in summary
+    row = _feed_table(summary)["World"]
+    assert (row["new"], row["duplicates"], row["staged, not merged"], row["already seen"]) == ("1", "1", "1", "3")

@@ -1,0 +1,135 @@
+"""The ingest run's summary: what happened to each feed and to each of its new items, as the
+flow's result and as markdown (logged, a Prefect artifact, and the `runs` row)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from flows.catalogue import FeedSource
+from transforms.records import FeedEntry, Skipped
+
+
+@dataclass
+class FeedOutcome:
+    """What happened to one feed in this run: its fetch, then the fate of its new items."""
+
+    source: FeedSource
+    status: str  # ok | not_modified | error
+    fetched_at: datetime
+    http_status: int | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    title: str = ""
+    error: str = ""
+    detail: str = ""
+    entries: list[FeedEntry] = field(default_factory=list)
+    known: int = 0  # stored (or given up on) before this run: not fetched
+    new: int = 0  # stored as a new article by this run's loads
+    duplicates: int = 0  # fetched, same body as an article stored before or in this run
+    stored: int = 0  # fetched, then found stored: its canonical URL, or another URL of it in this run
+    pending: int = 0  # staged, not merged (yet): only `newsduck load` or the next run knows its fate
+    failed: Counter = field(default_factory=Counter)
+    item_skips: list[Skipped] = field(default_factory=list)  # items of the feed it could not use
+    incomplete: bool = False  # some item must be tried again: keep the old validators
+
+
+def count_fates(owner: dict[str, tuple[FeedOutcome, FeedEntry]], staged: list[tuple[str, str]],
+                 fates: dict[str, tuple[bool, bool, bool]] | None) -> bool:
+    """Credit each staged URL to its feed as new, duplicate, already stored or pending.
+
+    An article is new for the first URL that staged it (the one the loader kept); another URL of
+    the same article in this run is already stored. Returns whether the fates were known (False:
+    stage only, or the database could not be read: every staged URL is pending).
+    """
+    first: dict[str, str] = {}  # article id -> fate of its first URL
+    for url, aid in staged:
+        outcome = owner[url][0]
+        if fates is None or url not in fates:
+            fate = "pending"
+        elif aid in first:
+            fate = "pending" if first[aid] == "pending" else "stored"
+        else:
+            new_here, before, linked = fates[url]
+            fate = "new" if new_here else "stored" if before else "duplicate" if linked else "pending"
+        first.setdefault(aid, fate)
+        if fate == "new":
+            outcome.new += 1
+        elif fate == "stored":
+            outcome.stored += 1
+        elif fate == "duplicate":
+            outcome.duplicates += 1
+        else:
+            outcome.pending += 1
+    return fates is not None
+
+
+def summary_order(outcomes: list[FeedOutcome]) -> list[FeedOutcome]:
+    """Failed feeds first, then by URL."""
+    return sorted(outcomes, key=lambda o: (o.status != "error", o.source.url))
+
+
+def feed_summary(o: FeedOutcome, counted: bool) -> dict:
+    """One feed's row of the run summary, for the flow's result. `new` and `duplicates` are None
+    when they are unknown (stage only: the loader decides them later); `pending` counts the
+    staged articles no load has merged."""
+    return {
+        "feed_url": o.source.url,
+        "name": o.source.name or o.title or o.source.url,
+        "status": o.status,
+        "error": o.error or None,
+        "items": len(o.entries),
+        "new": o.new if counted else None,
+        "duplicates": o.duplicates if counted else None,
+        "already_seen": o.known + o.stored,
+        "pending": o.pending,
+        "failed": sum(o.failed.values()),
+        "reasons": dict(o.failed.most_common()),
+    }
+
+
+def summary_markdown(run_id: str, outcomes: list[FeedOutcome], totals: Counter, queued: int, stage_only: bool = False,
+             counted: bool = True) -> str:
+    """The run as markdown: totals, then one row per feed with its failure reasons.
+
+    The totals are the sums of the feed rows. "already seen": stored before the run (not fetched
+    again), or found stored once fetched (its canonical URL, or another URL of it in this run).
+    """
+    ok = sum(o.status == "ok" for o in outcomes)
+    unchanged = sum(o.status == "not_modified" for o in outcomes)
+    failed = len(outcomes) - ok - unchanged
+    seen = sum(o.known + o.stored for o in outcomes)
+    pending = sum(o.pending for o in outcomes)
+    fetched_fates = (
+        f"{sum(o.new for o in outcomes)} new, {sum(o.duplicates for o in outcomes)} duplicates of stored bodies, "
+        if counted else "")
+    if stage_only:
+        tail = (f" Stage only: {totals['staged']} articles staged for `newsduck load`; which of them are new "
+                "is known once it merges them.")
+    elif not counted:
+        tail = f" {pending} articles staged; their fate could not be read back from the database."
+    elif pending:
+        tail = (f" {pending} articles staged but not merged (database busy): the next run or `newsduck load` "
+                "merges them.")
+    else:
+        tail = ""
+    lines = [
+        f"## newsduck ingest run `{run_id}`",
+        "",
+        f"Feeds: {len(outcomes)} ({ok} fetched, {unchanged} not modified, {failed} failed). "
+        f"Articles: {queued} to fetch, {fetched_fates}{seen} already seen, {totals['failed']} failed." + tail,
+        "",
+    ]
+    columns = ["feed", "status", "items"] + (["new", "duplicates"] if counted else [])
+    columns += (["staged, not merged"] if pending else []) + ["already seen", "failed", "reasons"]
+    lines += ["| " + " | ".join(columns) + " |",
+              "|---|---|" + "---:|" * (len(columns) - 3) + "---|"]
+    for o in summary_order(outcomes):
+        status = o.status if o.status != "error" else f"error: {o.error}"
+        reasons = ", ".join(f"{reason} ×{n}" for reason, n in o.failed.most_common())
+        name = (o.source.name or o.title or o.source.url).replace("|", "/")
+        cells = [name, status, len(o.entries)] + ([o.new, o.duplicates] if counted else [])
+        cells += ([o.pending] if pending else []) + [o.known + o.stored, sum(o.failed.values()), reasons]
+        lines.append("| " + " | ".join(str(c) for c in cells) + " |")
+    return "\n".join(lines)
