@@ -1,9 +1,11 @@
-"""Builders for backfill tests and benchmarks: distinct generated news stories, WARC files."""
+"""Builders for backfill tests and benchmarks: distinct generated news stories, WARC files; and
+stalls that put a crash test's kill -9 at a chosen moment of a flow."""
 
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable
+import os
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -88,3 +90,117 @@ def write_warc(path: Path, records: Iterable[Record], *, gzip: bool = True) -> P
                                                    warc_headers_dict=headers)
             writer.write_record(record)
     return path
+
+
+# -- kill -9 at a chosen moment ------------------------------------------------------------------
+# A crash test runs a flow in a child process whose first line calls one of the stall_* functions
+# below (see stalled_cli), waits for the marker file, then kills the child with SIGKILL: the kill
+# lands at that moment of the work, not at a moment a timer guessed. They patch the child only;
+# the production code has no test hooks.
+
+_MARKER_ENV = "NEWSDUCK_TESTS_STALL_MARKER"  # how the marker's path reaches a worker process
+_real_analyze_chunk = None  # set in the flow's process by stall_inside_nlp; None on a worker
+
+
+def stalled_cli(stall: str, **kwargs: object) -> list[str]:
+    """argv that runs the newsduck CLI (append its arguments) after `stall(**kwargs)`."""
+    import sys
+
+    return [sys.executable, "-c", f"from tests.backfillkit import {stall}; {stall}(**{kwargs!r}); "
+                                  "from flows.cli import app; app()"]
+
+
+def stall_inside_merge(marker: str, *, merge: int, before: str) -> None:
+    """Stop the `merge`-th batch merge of this process inside its open transaction, just before
+    the statement of sql/load/merge_batch.sql that starts with `before`; write the marker (JSON:
+    the batch, and what the transaction sees that it has written); sleep until killed."""
+    from flows import warehouse
+
+    statements = warehouse.read_statements(warehouse.MERGE_SQL)
+    assert any(s.startswith(before) for s in statements), f"no merge statement starts with {before!r}"
+    real, state = warehouse.merge_batch, {"merges": 0}
+
+    def merge_batch(con, batch_dir, run_id=None):
+        state["con"], state["batch_id"] = con, batch_dir.name
+        return real(con, batch_dir, run_id)
+
+    class Statements(list):
+        """The merge's statements; iterated once per merge transaction."""
+
+        def __iter__(self):
+            state["merges"] += 1
+            for statement in list.__iter__(self):
+                if state["merges"] == merge and statement.startswith(before):
+                    con = state["con"]
+                    counts = {t: con.execute(f"select count(*) from {t}").fetchone()[0]
+                              for t in ("articles", "mentions", "events", "loaded_batches")}
+                    checkpoints = con.execute("select unit, resume_at, done from backfill_checkpoints"
+                                              " order by unit").fetchall()
+                    _mark(marker, {"pid": os.getpid(), "batch_id": state["batch_id"], "counts": counts,
+                                   "checkpoints": checkpoints})
+                    _sleep_until_killed()
+                yield statement
+
+    warehouse._MERGE_STATEMENTS = Statements(statements)
+    warehouse.merge_batch = merge_batch
+
+
+def stall_inside_nlp(marker: str, *, call: int) -> None:
+    """Make the `call`-th NLP call of this process stop on the worker process that runs it (or
+    inline, with one worker) after it analysed its texts, before it hands them back; write the
+    marker (JSON: that process's pid, how many texts); sleep until killed."""
+    from flows import workers
+
+    global _real_analyze_chunk
+    _real_analyze_chunk = workers._analyze_chunk
+    os.environ[_MARKER_ENV] = marker  # spawned workers inherit it
+    real, calls = workers.analyze, []
+
+    def analyze(items, settings, timings=None):
+        calls.append(1)
+        if len(calls) != call:
+            return real(items, settings, timings)
+        workers._analyze_chunk = _stalling_analyze_chunk  # pickled by name: the worker imports this module
+        try:
+            return real(items, settings, timings)
+        finally:
+            workers._analyze_chunk = _real_analyze_chunk
+
+    workers.analyze = analyze
+
+
+def _stalling_analyze_chunk(work: list) -> tuple:
+    from flows import workers
+
+    (_real_analyze_chunk or workers._analyze_chunk)(work)
+    _mark(os.environ[_MARKER_ENV], {"pid": os.getpid(), "texts": len(work)})
+    _sleep_until_killed()
+
+
+def _mark(marker: str, data: dict) -> None:
+    """Write the marker atomically: whoever sees it sees all of it."""
+    import json
+
+    part = Path(f"{marker}.{os.getpid()}.part")
+    part.write_text(json.dumps(data, default=str))
+    os.replace(part, marker)
+
+
+def _sleep_until_killed() -> None:
+    import time
+
+    while True:
+        time.sleep(3600)
+
+
+def wait_for_marker(marker: Path, process, log: Callable[[], str], timeout: float = 120) -> dict:
+    """The marker's JSON once it appears; fails when the process ends first or time runs out."""
+    import json
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not marker.exists():
+        assert process.poll() is None, f"the run ended before it reached the stall:\n{log()[-3000:]}"
+        assert time.monotonic() < deadline, f"the run did not reach the stall in {timeout}s:\n{log()[-3000:]}"
+        time.sleep(0.01)
+    return json.loads(marker.read_text())

@@ -12,7 +12,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.backfillkit import Record, story_page, write_warc
+from tests.backfillkit import Record, stalled_cli, story_page, wait_for_marker, write_warc
 from tests.sitekit import Route
 
 TABLES = ("articles", "article_urls", "raw_pages", "article_entities", "mentions", "events", "skips",
@@ -253,6 +253,8 @@ def _snapshot(db: Path) -> dict:
         "derived": sorted(_rows(db, "select a.canonical_url, (select count(*) from mentions m where m.article_id ="
                                     " a.article_id), (select count(*) from events e where e.article_id = a.article_id)"
                                     " from articles a")),
+        "checkpoints": sorted(_rows(db, "select backfill_id, unit, source, label, resume_at, done"
+                                        " from backfill_checkpoints")),
     }
 
 
@@ -352,3 +354,51 @@ def test_kill_9_midway_then_resume(prefect_harness, env, ten_pages, tmp_path, mo
     again = {i: site.hits[f"/p/{i}"] - before[i] for i in range(10)}
     assert all(n >= 1 for n in again.values()), again  # no gap
     assert sum(again.values()) <= 10 + 2, again  # at most the batch in flight was fetched twice
+
+
+def test_kill_9_inside_a_merge_then_resume(prefect_harness, env, ten_pages, tmp_path, monkeypatch):
+    """A real `newsduck backfill` process, killed with SIGKILL inside the transaction that merges its
+    third batch (pages 4 and 5) with its checkpoint: the articles, derived rows and checkpoint are
+    written there but not committed. The resumed run merges the staged batch, goes on from the last
+    committed checkpoint, and ends as an undisturbed backfill: no duplicate, no gap, no page
+    fetched twice."""
+    import os
+    import signal
+    import subprocess
+
+    from prefect.settings import PREFECT_API_URL
+
+    from flows.backfill import backfill
+
+    site, listing = ten_pages
+    expected = _reference(listing, tmp_path, monkeypatch)
+    before = {i: site.hits[f"/p/{i}"] for i in range(10)}
+    marker, log = tmp_path / "stalled.json", tmp_path / "killed-run.log"
+    command = stalled_cli("stall_inside_merge", marker=str(marker), merge=3, before="insert into loaded_batches")
+    with log.open("wb") as output:
+        process = subprocess.Popen(command + ["backfill", "--urls", str(listing)],
+                                   cwd=Path(__file__).resolve().parent.parent,
+                                   env=os.environ | {"PREFECT_API_URL": PREFECT_API_URL.value()},
+                                   stdout=output, stderr=subprocess.STDOUT)
+        try:
+            marked = wait_for_marker(marker, process, log.read_text)
+        finally:
+            os.kill(process.pid, signal.SIGKILL)
+            process.wait()
+    assert process.returncode == -signal.SIGKILL
+
+    # Inside the transaction: six articles, the checkpoint at page 6. Committed: neither.
+    assert marked["pid"] == process.pid
+    assert (marked["counts"]["articles"], marked["checkpoints"]) == (6, [["", '{"index": 6}', False]])
+    assert _counts(env.db)["articles"] == 4
+    assert _rows(env.db, "select unit, resume_at, done from backfill_checkpoints") == [("", '{"index": 4}', False)]
+    assert _rows(env.db, "select count(*) from loaded_batches where batch_id = ?", [marked["batch_id"]]) == [(0,)]
+    assert (env.staging_dir / marked["batch_id"]).is_dir()
+    assert {i: site.hits[f"/p/{i}"] - before[i] for i in range(10)} == {i: int(i < 6) for i in range(10)}
+
+    resumed = backfill(urls=[str(listing)])
+    assert (resumed["sources"][0]["status"], resumed["sources"][0]["resumed"]) == ("done", True)
+    assert resumed["found"] == 4  # pages 6 to 9: the staged batch went in first, then its checkpoint held
+    assert _snapshot(env.db) == expected
+    assert {i: site.hits[f"/p/{i}"] - before[i] for i in range(10)} == {i: 1 for i in range(10)}
+    assert backfill(urls=[str(listing)])["sources"][0]["status"] == "already done"

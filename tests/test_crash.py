@@ -17,10 +17,12 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from tests.backfillkit import stalled_cli, wait_for_marker
 from tests.conftest import FIXTURES
 from tests.sitekit import Item, Site, news_page, rss20
 
 GOLD = sorted((FIXTURES / "gold").glob("*.txt"))
+REPO = Path(__file__).resolve().parent.parent
 
 
 def _snapshot(db) -> dict[str, list[tuple]]:
@@ -103,26 +105,35 @@ def undisturbed_twice(prefect_harness, crash_site, tmp_path_factory):
     return _snapshot(tmp / "news.duckdb")
 
 
-def _kill_when(site: Site, tmp: Path, trigger) -> str:
+def _kill_when(site: Site, tmp: Path, trigger, stall: tuple[str, dict] | None = None) -> tuple[str, dict | None]:
     """Run `newsduck run` in a subprocess (against the session's Prefect server) and kill -9 it
-    when trigger(log lines, site) says so. Returns the log."""
+    when trigger(log lines, site) says so — or, with `stall` (a tests/backfillkit.py stall and its
+    arguments), once the child has stopped there and written its marker. Returns the log and the
+    marker's content."""
     from prefect.settings import PREFECT_API_URL
 
     env = os.environ | _env(tmp) | {"PREFECT_API_URL": PREFECT_API_URL.value()}
-    proc = subprocess.Popen([sys.executable, "-c", "from flows.cli import app; app()", "run",
-                             "--feeds", str(_catalogue(site, tmp))], env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    marker = tmp / "stalled.json"
+    command = stalled_cli(stall[0], marker=str(marker), **stall[1]) if stall else \
+        [sys.executable, "-c", "from flows.cli import app; app()"]
+    proc = subprocess.Popen(command + ["run", "--feeds", str(_catalogue(site, tmp))], cwd=REPO, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
     lines: list[str] = []
     reader = threading.Thread(target=lambda: lines.extend(proc.stdout), daemon=True)
     reader.start()
-    deadline = time.monotonic() + 120
+    marked = None
     try:
-        while proc.poll() is None and time.monotonic() < deadline:
-            if trigger(lines, site):
-                children = _children(proc.pid)
-                os.kill(proc.pid, signal.SIGKILL)  # the flow's process only: its workers must notice
-                break
-            time.sleep(0.005)
+        if stall:
+            marked = wait_for_marker(marker, proc, lambda: "".join(lines)) | {"flow_pid": proc.pid}
+        else:
+            deadline = time.monotonic() + 120
+            while proc.poll() is None and time.monotonic() < deadline and not trigger(lines, site):
+                time.sleep(0.005)
+        children = _children(proc.pid)
+        if marked:
+            marked["workers"] = children
+        if proc.poll() is None:
+            os.kill(proc.pid, signal.SIGKILL)  # the flow's process only: its workers must notice
         proc.wait()
         assert proc.returncode == -signal.SIGKILL, "the run finished before the trigger:\n" + "".join(lines[-30:])
         gone_by = time.monotonic() + 10
@@ -134,7 +145,7 @@ def _kill_when(site: Site, tmp: Path, trigger) -> str:
             os.killpg(proc.pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
-    return "".join(lines)
+    return "".join(lines), marked
 
 
 def _children(pid: int) -> list[int]:
@@ -157,20 +168,56 @@ def _after(task: str, count: int = 1):
     return lambda lines, site: sum(task in line and "Finished in state" in line for line in lines) >= count
 
 
-TRIGGERS = {
-    "during fetch": lambda lines, site: _page_hits(site) >= 1,
-    "during NLP": _after("clean-articles"),
-    "during load": _after("stage-batch", 2),
-    "between batches": _after("load-staged", 1),
+# moment -> (trigger(log lines, site), or None with a stall in the child: tests/backfillkit.py)
+MOMENTS: dict[str, tuple] = {
+    "during fetch": (lambda lines, site: _page_hits(site) >= 1, None),
+    # the second batch analysed on a worker process, not yet handed back, not staged
+    "during NLP": (None, ("stall_inside_nlp", {"call": 2})),
+    # the second batch merge, inside its transaction: articles, URLs, entities and mentions
+    # written, its events not yet, the batch not recorded as loaded
+    "inside a merge": (None, ("stall_inside_merge", {"merge": 2, "before": "insert into events"})),
+    "between batches": (_after("load-staged", 1), None),
 }
 
 
-@pytest.mark.parametrize("moment", TRIGGERS)
+@pytest.mark.parametrize("moment", MOMENTS)
 def test_kill_9_then_rerun_equals_an_undisturbed_run(moment, undisturbed, crash_site, tmp_path):
     crash_site.hits.clear()
-    log = _kill_when(crash_site, tmp_path, TRIGGERS[moment])
+    log, marked = _kill_when(crash_site, tmp_path, *MOMENTS[moment])
+    if moment == "during NLP":
+        _assert_the_batch_was_in_nlp(tmp_path, marked)
+    if moment == "inside a merge":
+        _assert_the_merge_left_nothing(tmp_path, marked)
     _run_in_process(crash_site, tmp_path)
     assert _snapshot(tmp_path / "news.duckdb") == undisturbed, log[-2000:]
+
+
+def _assert_the_batch_was_in_nlp(tmp: Path, marked: dict) -> None:
+    """A worker process of the run had analysed the second batch, which was neither staged nor
+    merged when the run died."""
+    assert marked["pid"] in marked["workers"] and marked["texts"] >= 1, marked
+    assert not list((tmp / "data" / "staged").glob("*-00001"))
+    if (tmp / "news.duckdb").exists():  # the first batch's load may not have begun yet
+        with duckdb.connect(str(tmp / "news.duckdb"), read_only=True) as con:
+            tables = {name for (name,) in con.execute("select table_name from duckdb_tables()").fetchall()}
+            merged = con.execute("select count(*) from loaded_batches where batch_id like '%-00001'").fetchone()[0] \
+                if "loaded_batches" in tables else 0
+        assert merged == 0
+
+
+def _assert_the_merge_left_nothing(tmp: Path, marked: dict) -> None:
+    """The killed transaction had written rows it could see; none of them is in the file, and its
+    batch is still staged for the next run."""
+    inside = marked["counts"]
+    with duckdb.connect(str(tmp / "news.duckdb"), read_only=True) as con:
+        committed = {t: con.execute(f"select count(*) from {t}").fetchone()[0] for t in inside}
+        recorded = con.execute("select count(*) from loaded_batches where batch_id = ?",
+                               [marked["batch_id"]]).fetchone()[0]
+    assert committed["articles"] < inside["articles"], (committed, inside)
+    assert committed["mentions"] < inside["mentions"], (committed, inside)
+    assert (committed["events"], committed["loaded_batches"]) == (inside["events"], inside["loaded_batches"])
+    assert marked["batch_id"].endswith("-00001") and recorded == 0
+    assert (tmp / "data" / "staged" / marked["batch_id"]).is_dir()
 
 
 def test_a_reader_holding_the_file_past_the_bound_costs_no_rows(undisturbed_twice, crash_site, tmp_path):

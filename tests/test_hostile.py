@@ -10,6 +10,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from tests.backfillkit import story_page
 from tests.conftest import FIXTURES
 from tests.sitekit import Item, Site, news_page, rss20
 
@@ -17,12 +18,19 @@ WHEN = datetime(2019, 4, 5, 9, 0)
 SEED_HTML = (FIXTURES / "pages" / "seed_article.html").read_text(encoding="utf-8")
 STORY = [p for p in (FIXTURES / "texts" / "sudan_talks.txt").read_text().split("\n\n") if p.strip()][1:]
 SECRET = "TOPSECRET-4242"
+FUTURE = "Sat, 05 Apr 2031 08:00:00 GMT"
+MAX_ARTICLES = 60
 HOSTILE_TITLE = "Robert'); drop table articles; -- \" ; select * from feeds where '1'='1"
 
 
 def _story(tag: str) -> list[str]:
     """The Sudan story with a paragraph of its own, so each page is a distinct article."""
     return [f"This report ({tag}) was filed from the newsroom on a busy day for the foreign desk.", *STORY]
+
+
+def _bare(tag: str) -> str:
+    """A page with no title, heading or date of its own: its article takes the feed item's."""
+    return "<html><body><div><p>" + "</p><p>".join(_story(tag)) + "</p></div></body></html>"
 
 
 def _rss(site: Site, name: str, links: list[str], **kw) -> str:
@@ -36,6 +44,8 @@ def _feed_doc(title: str, item_title: str, link: str, declaration: str = "") -> 
 
 
 FEEDS: dict[str, tuple[str, str | None]] = {}  # case -> (feed path, expected last_error reason or None)
+READ: dict[str, tuple[str | None, list[str]]] = {}  # odd feed -> (its title as stored, the item paths it keeps)
+TITLED_BY_ITEM: dict[str, str] = {}  # page path -> the article title its feed item gives it
 PAGES: dict[str, tuple[str, str]] = {}  # case -> (page path, expected skip reason)
 BROKEN_FEEDS = ("truncated_xml", "empty_feed", "html_as_feed", "feed_404", "feed_500_forever", "feed_too_large")
 ODD_FEEDS = ("latin1_feed", "cp1251_feed", "lying_utf8_declaration", "gb2312_in_header_only", "utf8_bom",
@@ -53,34 +63,47 @@ def _build(site: Site, secret: Path) -> list[str]:
     site.add("/good/libya", SEED_HTML)
     feeds = [_rss(site, "good", [site.url("/good/sudan"), site.url("/good/libya")])]
 
-    def feed(case: str, path: str, body: bytes | str, reason: str | None, **kw) -> None:
+    def feed(case: str, path: str, body: bytes | str, reason: str | None, read: tuple | None = None, **kw) -> None:
         FEEDS[case] = (path, reason)
+        if read is not None:
+            READ[case] = read
         feeds.append(site.add(path, body, **kw))
+
+    def item_page(path: str, item_title: str) -> str:
+        TITLED_BY_ITEM[path] = item_title
+        return site.add(path, _bare(path.rsplit("/", 1)[-1]))
 
     xml = "application/rss+xml"
     feed("truncated_xml", "/f/truncated.xml", '<?xml version="1.0"?><rss version="2.0"><channel><title>T</title><item><ti', "malformed_feed", content_type=xml)
     feed("empty_feed", "/f/empty.xml", b"", "malformed_feed", content_type=xml)
     feed("html_as_feed", "/f/html.xml", "<!DOCTYPE html><html><body><h1>Home</h1></body></html>", "not_a_feed", content_type="text/html")
-    site.add("/enc/latin1", news_page("Café culture", _story("latin1"), "2023-05-09T10:00:00Z"))
-    feed("latin1_feed", "/f/latin1.xml", _feed_doc("Caf\xe9", "Caf\xe9 story", site.url("/enc/latin1"), '<?xml version="1.0" encoding="ISO-8859-1"?>').encode("latin-1"), None, content_type=xml)
-    feed("cp1251_feed", "/f/cp1251.xml", _feed_doc("Новости", "Главное", site.url("/good/sudan"), '<?xml version="1.0" encoding="windows-1251"?>').encode("cp1251"), None, content_type=xml)
-    feed("lying_utf8_declaration", "/f/lying.xml", _feed_doc("Новости мира и экономики", "Правительство объявило о новых мерах поддержки", site.url("/good/sudan"), '<?xml version="1.0" encoding="utf-8"?>').encode("cp1251"), None, content_type=xml)
-    feed("gb2312_in_header_only", "/f/gb2312.xml", _feed_doc("新闻", "北京新闻", site.url("/good/sudan")).encode("gb2312"), None, content_type="application/rss+xml; charset=gb2312")
-    feed("utf8_bom", "/f/bom.xml", b"\xef\xbb\xbf" + _feed_doc("BOM", "With BOM", site.url("/good/sudan"), '<?xml version="1.0" encoding="utf-8"?>').encode(), None, content_type=xml)
+    # Each encoding case links to a page of its own with no title: the article's title is the
+    # item's, so the item text must have decoded too, not only the channel title.
+    feed("latin1_feed", "/f/latin1.xml", _feed_doc("Caf\xe9", "Caf\xe9 story", item_page("/enc/latin1", "Café story"), '<?xml version="1.0" encoding="ISO-8859-1"?>').encode("latin-1"), None, ("Café", ["/enc/latin1"]), content_type=xml)
+    feed("cp1251_feed", "/f/cp1251.xml", _feed_doc("Новости", "Главное", item_page("/enc/cp1251", "Главное"), '<?xml version="1.0" encoding="windows-1251"?>').encode("cp1251"), None, ("Новости", ["/enc/cp1251"]), content_type=xml)
+    feed("lying_utf8_declaration", "/f/lying.xml", _feed_doc("Новости мира и экономики", "Правительство объявило о новых мерах поддержки", item_page("/enc/lying", "Правительство объявило о новых мерах поддержки"), '<?xml version="1.0" encoding="utf-8"?>').encode("cp1251"), None, ("Новости мира и экономики", ["/enc/lying"]), content_type=xml)
+    feed("gb2312_in_header_only", "/f/gb2312.xml", _feed_doc("新闻", "北京新闻", item_page("/enc/gb2312", "北京新闻")).encode("gb2312"), None, ("新闻", ["/enc/gb2312"]), content_type="application/rss+xml; charset=gb2312")
+    feed("utf8_bom", "/f/bom.xml", b"\xef\xbb\xbf" + _feed_doc("BOM", "With BOM", item_page("/enc/bom", "With BOM"), '<?xml version="1.0" encoding="utf-8"?>').encode(), None, ("BOM", ["/enc/bom"]), content_type=xml)
     laughs = "".join(f'<!ENTITY l{i} "{f"&l{i - 1};" * 10}">' for i in range(1, 10))
-    feed("billion_laughs", "/f/laughs.xml", f'<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY l0 "lol">{laughs}]><rss version="2.0"><channel><title>&l9;</title><item><title>&l9;</title><link>{site.url("/good/sudan")}</link></item></channel></rss>', None, content_type=xml)
-    feed("external_entity", "/f/xxe.xml", f'<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY x SYSTEM "file://{secret}">]><rss version="2.0"><channel><title>&x;</title><item><title>&x;</title><link>{site.url("/good/sudan")}</link><description>&x;</description></item></channel></rss>', None, content_type=xml)
-    dup = "".join(f"<item><title>d{i}</title><link>{site.url('/good/sudan')}?copy={i % 2}</link><guid>same-guid</guid></item>" for i in range(4))
-    feed("duplicate_guids", "/f/dups.xml", f'<rss version="2.0"><channel><title>D</title>{dup}</channel></rss>', None, content_type=xml)
+    feed("billion_laughs", "/f/laughs.xml", f'<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY l0 "lol">{laughs}]><rss version="2.0"><channel><title>&l9;</title><item><title>&l9;</title><link>{site.url("/good/sudan")}</link></item></channel></rss>', None, ("&l9;", ["/good/sudan"]), content_type=xml)
+    feed("external_entity", "/f/xxe.xml", f'<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY x SYSTEM "file://{secret}">]><rss version="2.0"><channel><title>&x;</title><item><title>&x;</title><link>{site.url("/good/sudan")}</link><description>&x;</description></item></channel></rss>', None, (None, ["/good/sudan"]), content_type=xml)
+    # Four items, one GUID, two links: items are told apart by link, the first item of a link wins.
+    dup = "".join(f"<item><title>d{i}</title><link>{site.url('/dup/story')}?copy={i % 2}</link><guid>same-guid</guid></item>" for i in range(4))
+    for copy in (0, 1):
+        TITLED_BY_ITEM[f"/dup/story?copy={copy}"] = f"d{copy}"
+        site.add(f"/dup/story?copy={copy}", _bare(f"dup{copy}"))
+    feed("duplicate_guids", "/f/dups.xml", f'<rss version="2.0"><channel><title>D</title>{dup}</channel></rss>', None, ("D", ["/dup/story?copy=0", "/dup/story?copy=1"]), content_type=xml)
     site.add("/untitled/story", news_page("The page's own title", _story("untitled"), "2023-05-09T10:00:00Z"))
-    feed("no_link_no_title", "/f/nolink.xml", f'<rss version="2.0"><channel><title>N</title><item><title>no link here</title></item><item><link>{site.url("/untitled/story")}</link><pubDate>not a date at all</pubDate></item></channel></rss>', None, content_type=xml)
-    site.add("/future/story", news_page("From the future", _story("future"), "2023-05-09T10:00:00Z"))
-    feed("future_date", "/f/future.xml", f'<rss version="2.0"><channel><title>F</title><item><title>t</title><link>{site.url("/future/story")}</link><pubDate>Sat, 05 Apr 2031 08:00:00 GMT</pubDate></item></channel></rss>', None, content_type=xml)
+    feed("no_link_no_title", "/f/nolink.xml", f'<rss version="2.0"><channel><title>N</title><item><title>no link here</title></item><item><link>{site.url("/untitled/story")}</link><pubDate>not a date at all</pubDate></item></channel></rss>', None, ("N", ["/untitled/story"]), content_type=xml)
+    # Neither page states a date: the feed's is the only one, believed when past, not when future.
+    site.add("/future/story", story_page(60, None))
+    site.add("/future/control", story_page(61, None))
+    feed("future_date", "/f/future.xml", f'<rss version="2.0"><channel><title>F</title><item><title>t</title><link>{site.url("/future/story")}</link><pubDate>{FUTURE}</pubDate></item><item><title>c</title><link>{site.url("/future/control")}</link><pubDate>Tue, 09 May 2023 10:00:00 GMT</pubDate></item></channel></rss>', None, ("F", ["/future/story", "/future/control"]), content_type=xml)
     feed("feed_404", "/f/missing.xml", "", "http_404", status=404)
     feed("feed_500_forever", "/f/down.xml", "", "http_500", status=500)
     feed("feed_too_large", "/f/huge.xml", b"<rss>" + b" " * 3_000_000 + b"</rss>", "too_large", content_type=xml)
     many = "".join(f"<item><title>n{i}</title><link>{site.url('/many/')}{i}</link></item>" for i in range(10_000))
-    feed("ten_thousand_items", "/f/many.xml", f'<rss version="2.0"><channel><title>M</title>{many}</channel></rss>', None, content_type=xml)
+    feed("ten_thousand_items", "/f/many.xml", f'<rss version="2.0"><channel><title>M</title>{many}</channel></rss>', None, ("M", [f"/many/{i}" for i in range(10_000)]), content_type=xml, etag='"many-1"')
 
     def page(case: str, path: str, reason: str, body: bytes | str = b"", **kw) -> str:
         PAGES[case] = (path, reason)
@@ -118,7 +141,7 @@ def _build(site: Site, secret: Path) -> list[str]:
                           news_page(HOSTILE_TITLE, [f"{p} '); delete from mentions; --" for p in _story("sql")], "2023-05-09T10:00:00Z")))
     feeds.append(_rss(site, "pages", links))
     feeds.append(feeds.pop(feeds.index(site.url("/f/many.xml"))))  # last: --max-articles cuts it, not the pages
-    assert set(FEEDS) == set(BROKEN_FEEDS) | set(ODD_FEEDS) and set(PAGES) == set(BAD_PAGES)
+    assert set(FEEDS) == set(BROKEN_FEEDS) | set(ODD_FEEDS) and set(PAGES) == set(BAD_PAGES) and set(READ) == set(ODD_FEEDS)
     return feeds
 
 
@@ -141,7 +164,7 @@ def hostile_run(prefect_harness, tmp_path_factory):
                 mp.setenv(key, str(value))
             from flows.ingest import ingest_feeds
 
-            result = ingest_feeds(feeds_file=str(catalogue), max_articles=60)
+            result = ingest_feeds(feeds_file=str(catalogue), max_articles=MAX_ARTICLES)
         con = duckdb.connect(str(tmp / "news.duckdb"), read_only=True)
         yield site, con, result
         con.close()
@@ -162,11 +185,15 @@ def test_broken_feed_is_recorded_with_its_reason(hostile_run, case):
 
 @pytest.mark.parametrize("case", ODD_FEEDS)
 def test_odd_feed_is_read(hostile_run, case):
+    """Every item of the feed is read and recorded, once per link: the state says how many."""
     site, con, _ = hostile_run
     path, _ = FEEDS[case]
-    status, count = con.execute("select last_status, last_item_count from feeds where feed_url = ?",
-                                [site.url(path)]).fetchone()
-    assert status == "ok" and count >= 1
+    title, items = READ[case]
+    state = con.execute("select title, last_status, last_error, last_item_count, items_seen from feeds"
+                        " where feed_url = ?", [site.url(path)]).fetchone()
+    assert state == (title, "ok", None, len(items), len(items))
+    listed = con.execute("select url from feed_items where feed_url = ?", [site.url(path)]).fetchall()
+    assert sorted(url for (url,) in listed) == sorted(site.url(item) for item in items)
 
 
 def test_feed_titles_decode_whatever_the_declaration(hostile_run):
@@ -177,6 +204,28 @@ def test_feed_titles_decode_whatever_the_declaration(hostile_run):
     assert titles[site.url("/f/lying.xml")] == "Новости мира и экономики"
     assert titles[site.url("/f/gb2312.xml")] == "新闻"
     assert titles[site.url("/f/bom.xml")] == "BOM"
+
+
+def test_item_titles_decode_too(hostile_run):
+    """The pages behind the encoding cases have no title of their own: their articles carry the
+    feed item's title, decoded from latin-1, cp1251 (declared or lied about), gb2312, UTF-8+BOM."""
+    site, con, _ = hostile_run
+    titles = dict(con.execute("select url, title from articles join article_urls using (article_id)").fetchall())
+    assert {path: titles.get(site.url(path)) for path in TITLED_BY_ITEM} == TITLED_BY_ITEM
+
+
+def test_duplicate_guids_collapse_by_link(hostile_run):
+    """Four items share one GUID and two links: one fetch, one article and one feed item per link
+    (a GUID is not trusted to tell articles apart), the first item of each link kept."""
+    site, con, _ = hostile_run
+    feed = site.url("/f/dups.xml")
+    for copy in (0, 1):
+        path = f"/dup/story?copy={copy}"
+        assert site.hits[path] == 1
+        rows = con.execute("select a.title, a.feed_url, u.kind from articles a join article_urls u using (article_id)"
+                           " where u.url = ?", [site.url(path)]).fetchall()
+        assert rows == [(f"d{copy}", feed, "canonical")]
+    assert con.execute("select count(*) from articles where feed_url = ?", [feed]).fetchone()[0] == 2
 
 
 def test_no_external_entity_or_expansion_reaches_the_database(hostile_run):
@@ -198,17 +247,39 @@ def test_items_without_link_are_counted_skips_and_untitled_items_load(hostile_ru
 
 
 def test_a_future_feed_date_is_not_believed(hostile_run):
+    """Neither page states a date, so the feed's date is the only candidate: believed for the
+    control item (2023), dropped for the item dated 2031, which is stored undated."""
     site, con, _ = hostile_run
-    published = con.execute("select published_at from articles join article_urls using (article_id) where url = ?",
-                            [site.url("/future/story")]).fetchone()[0]
-    assert published.year == 2023
+    dates = {url: row for url, *row in con.execute(
+        "select url, published_at, date_source, fetched_at from articles join article_urls using (article_id)"
+        " where url in (?, ?)", [site.url("/future/story"), site.url("/future/control")]).fetchall()}
+    assert dates[site.url("/future/control")][:2] == [datetime(2023, 5, 9, 10, 0), "feed"]
+    published, source, fetched = dates[site.url("/future/story")]
+    assert (published, source) == (None, "none"), f"believed {FUTURE} (fetched {fetched})"
+
+
+def test_a_huge_feed_is_read_whole_and_fetched_up_to_the_cap(hostile_run):
+    """All 10,000 items are read (test_odd_feed_is_read), but --max-articles bounds the pages the
+    run fetches: the huge feed, last in the catalogue, gets what the others leave of the budget,
+    its first items in feed order, each fetched once, nothing beyond."""
+    site, con, result = hostile_run
+    many = site.url("/f/many.xml")
+    others = con.execute("select count(distinct url) from feed_items where feed_url <> ?", [many]).fetchone()[0]
+    budget = MAX_ARTICLES - others
+    assert 0 < budget < 10_000
+    fetched = {path: n for path, n in site.hits.items() if path.startswith("/many/") and n}
+    assert fetched == {f"/many/{i}": 1 for i in range(budget)}
+    assert result["articles_staged"] + result["articles_failed"] == MAX_ARTICLES
+    assert con.execute("select count(*) from skips where feed_url = ? and reason = 'http_404'",
+                       [many]).fetchone()[0] == budget
 
 
 def test_a_huge_feed_is_capped_not_lost(hostile_run):
     site, con, result = hostile_run
-    # --max-articles 60 stops the run; the feed keeps no validators, so the next run sees its items again.
+    # --max-articles stops the run; the feed keeps no validators (its server sent an ETag), so the
+    # next run gets its items again instead of a 304.
     etag_kept = con.execute("select etag from feeds where feed_url = ?", [site.url("/f/many.xml")]).fetchone()[0]
-    assert etag_kept is None
+    assert etag_kept is None and site.routes["/f/many.xml"].etag
     assert site.hits["/many/9999"] == 0
 
 
