@@ -9,6 +9,7 @@ from pathlib import Path
 from flows.http import Fetcher, FetchError
 from flows.nlp import analyze_texts
 from flows.settings import Settings
+from flows.warehouse import utcnow
 from transforms.clean import extract_article
 from transforms.records import Article, DocAnalysis, Skipped
 
@@ -31,14 +32,14 @@ def _article(source: str, url: str | None, settings: Settings) -> Article | Skip
             response = asyncio.run(_fetch(source, settings))
         except FetchError as exc:
             return Skipped(source, exc.reason, exc.detail)
-        return extract_article(response.body, response.final_url)
+        return extract_article(response.body, response.final_url, now=utcnow())
     path = Path(source)
     if not path.is_file():
         return Skipped(source, "not_found", "no such file")
     if path.suffix.lower() == ".txt":
         body = path.read_text(encoding="utf-8").replace("\r\n", "\n").strip()
         return Article(url or path.resolve().as_uri(), url or "", "", "", None, "none", "", body, "text", "")
-    return extract_article(path.read_bytes(), url or path.resolve().as_uri())
+    return extract_article(path.read_bytes(), url or path.resolve().as_uri(), now=utcnow())
 
 
 async def _fetch(url: str, settings: Settings):

@@ -18,7 +18,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from datetime import date
+from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import TypeVar
 
@@ -62,7 +62,8 @@ def _map(fn: Callable[[list[T]], tuple[list[R], Counter]], items: list[T], setti
 
 def _clean_chunk(pages: list[tuple[bytes, str, FeedEntry | None]]) -> tuple[list[Article | Skipped], Counter]:
     started = time.perf_counter()
-    cleaned = [extract_article(html, url, entry) for html, url, entry in pages]
+    now = datetime.now(timezone.utc).replace(tzinfo=None)  # the clock lives here, not in transforms/
+    cleaned = [extract_article(html, url, entry, now=now) for html, url, entry in pages]
     return cleaned, Counter(clean=time.perf_counter() - started)
 
 

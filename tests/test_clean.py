@@ -120,6 +120,23 @@ def test_no_page_date_and_no_feed_date_falls_back_to_url():
     assert (result.published_at, result.date_source) == (datetime(2019, 4, 5), "url")
 
 
+def test_a_page_date_in_the_future_is_not_believed():
+    url = "https://news.example.org/world/2031/04/05/libya-talks/"
+    head = '<meta property="article:published_time" content="2031-04-05T08:00:00Z">'
+    html = _page("<article><p>" + "The talks in Tripoli went on late into the night. " * 8 + "</p></article>", head)
+    now = datetime(2026, 12, 1, 12, 0)
+    assert extract_article(html, url).published_at == datetime(2031, 4, 5, 8, 0)  # no clock given
+    result = extract_article(html, url, now=now)
+    assert (result.published_at, result.date_source) == (None, "none")  # neither the page nor its URL
+    entry = _entry(url, published_at=datetime(2026, 11, 30, 9, 0))
+    result = extract_article(html, url, entry, now=now)
+    assert (result.published_at, result.date_source) == (datetime(2026, 11, 30, 9, 0), "feed")
+    # within a day's slack (a page a time zone ahead) it stands
+    soon = _page("<article><p>" + "The talks in Tripoli went on late into the night. " * 8 + "</p></article>",
+                 '<meta property="article:published_time" content="2026-12-02T06:00:00+00:00">')
+    assert extract_article(soon, url, now=now).published_at == datetime(2026, 12, 2, 6, 0)
+
+
 @pytest.mark.parametrize(
     ("feed_date", "expected", "source"),
     [

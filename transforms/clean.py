@@ -26,12 +26,13 @@ from lxml.html import HtmlElement
 from trafilatura.utils import handle_compressed_file
 
 from transforms.backfill import CAPTURE_DATE_SOURCES
+from transforms.dates import FUTURE_SLACK
 from transforms.records import Article, FeedEntry, Skipped
 from transforms.urls import pick_canonical
 
 # The installed trafilatura's version, so an upgrade makes stored articles reprocess candidates;
 # bump the suffix when this module's cleaning changes what it produces for the same page.
-EXTRACTOR_VERSION = f"trafilatura-{trafilatura.__version__}+nd1"
+EXTRACTOR_VERSION = f"trafilatura-{trafilatura.__version__}+nd2"
 
 # fixed date bounds so htmldate never reads the clock; future dates are the caller's call
 _DATE_PARAMS = {"original_date": True, "extensive_search": False, "max_date": "2100-12-31"}
@@ -257,8 +258,12 @@ def _url_date(url: str) -> datetime | None:
 
 
 def _pick_date(page: datetime | None, precise: bool, feed: datetime | None, url: str,
-               feed_source: str = "feed") -> tuple[datetime | None, str]:
-    """Most precise trustworthy date and its source."""
+               feed_source: str = "feed", now: datetime | None = None) -> tuple[datetime | None, str]:
+    """Most precise trustworthy date and its source; a date after `now` (beyond a day's slack for
+    time zones) is no date at all. The feed's dates were checked when the feed was parsed."""
+    too_late = now + FUTURE_SLACK if now else None
+    if page and too_late and page > too_late:
+        page = None
     # a page timestamp with an offset > the feed's timestamp (if it agrees with a date-only page
     # value to within a day) > a date-only page value > a date in the URL > a capture date (an
     # archive's fetch time: when the page was already out, so only the last resort)
@@ -271,7 +276,7 @@ def _pick_date(page: datetime | None, precise: bool, feed: datetime | None, url:
     if page:
         return page, "page"
     from_url = _url_date(url)
-    if from_url:
+    if from_url and not (too_late and from_url > too_late):
         return from_url, "url"
     return (captured, feed_source) if captured else (None, "none")
 
@@ -670,7 +675,8 @@ def body_hash(text: str) -> str:
     return hashlib.sha1(normal.encode("utf-8")).hexdigest() if normal else ""
 
 
-def extract_article(html: bytes | str, url: str, entry: FeedEntry | None = None) -> Article | Skipped:
+def extract_article(html: bytes | str, url: str, entry: FeedEntry | None = None, *,
+                    now: datetime | None = None) -> Article | Skipped:
     """Extract the clean article of a fetched page.
 
     Args:
@@ -678,6 +684,7 @@ def extract_article(html: bytes | str, url: str, entry: FeedEntry | None = None)
         url: the URL the page was fetched from.
         entry: the feed item that linked to it, if any: its text is the fallback body, its date
             and title fill gaps.
+        now: the current time (naive UTC), when known: a page or URL date after it is not believed.
 
     Returns:
         An Article, or Skipped(url, "not_html") for PDFs, images, JSON, feeds...,
@@ -720,7 +727,7 @@ def extract_article(html: bytes | str, url: str, entry: FeedEntry | None = None)
         return Skipped(url, "empty_body", f"{_words(body)} words")
 
     published, date_source = _pick_date(page_dt, precise, entry.published_at if entry else None, url,
-                                        entry.date_source if entry else "feed")
+                                        entry.date_source if entry else "feed", now)
     return Article(
         url=url,
         canonical_url=canonical,

@@ -11,6 +11,9 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+# Publish dates further ahead of now than this (clock skew, time zones) are wrong: no date.
+FUTURE_SLACK = timedelta(days=1)
+
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september",
           "october", "november", "december")

@@ -4,18 +4,16 @@ from __future__ import annotations
 
 import calendar
 import re
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import feedparser
 import lxml.html
 from lxml import etree
 
 from transforms.clean import decode_html
+from transforms.dates import FUTURE_SLACK
 from transforms.records import FeedEntry, ParsedFeed, Skipped
 from transforms.urls import canonicalize_url
-
-# Dates further ahead than this (clock skew, time zones) are wrong: treat them as missing.
-FUTURE_SLACK = timedelta(days=1)
 
 _XML_ENCODING = re.compile(r"""^(\s*<\?xml[^>]*?)\s+encoding\s*=\s*["'][^"']*["']""")
 _BLOCK_TAGS = ("p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "tr")
