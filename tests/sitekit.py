@@ -117,11 +117,7 @@ class Site:
         """Send a body with no Content-Length (declared None) or a false one, in pieces, counting the
         bytes that got out: a client that gives up early is seen to have stopped the flow."""
         try:
-            handler.send_response(status)
-            if content_type:
-                handler.send_header("Content-Type", content_type)
-            for key, value in headers.items():
-                handler.send_header(key, value)
+            _start_response(handler, status, content_type, headers)
             if declared is None:
                 handler.send_header("Connection", "close")  # the close is what ends the body
             else:
@@ -140,11 +136,7 @@ class Site:
     def _send(handler: BaseHTTPRequestHandler, status: int, body: bytes, content_type: str | None,
               headers: dict[str, str], drip: float = 0.0) -> None:
         try:
-            handler.send_response(status)
-            if content_type:
-                handler.send_header("Content-Type", content_type)
-            for key, value in headers.items():
-                handler.send_header(key, value)
+            _start_response(handler, status, content_type, headers)
             if status != 304:
                 handler.send_header("Content-Length", str(len(body)))
             handler.end_headers()
@@ -157,6 +149,16 @@ class Site:
                 handler.wfile.write(body)
         except (BrokenPipeError, ConnectionResetError):
             pass
+
+
+def _start_response(handler: BaseHTTPRequestHandler, status: int, content_type: str | None,
+                    headers: dict[str, str]) -> None:
+    """The status line and the headers every response carries; the caller adds the framing."""
+    handler.send_response(status)
+    if content_type:
+        handler.send_header("Content-Type", content_type)
+    for key, value in headers.items():
+        handler.send_header(key, value)
 
 
 def news_page(title: str, paragraphs: list[str], published: str, *, canonical: str | None = None,
