@@ -44,8 +44,7 @@ class Job:
 
 @dataclass
 class BatchResult:
-    staged_urls: list[str] = field(default_factory=list)
-    staged_ids: dict[str, str] = field(default_factory=dict)  # staged job URL -> its article id (canonical)
+    staged_ids: dict[str, str] = field(default_factory=dict)  # staged job URL -> its article id, in order
     failures: list[tuple[str, str, bool]] = field(default_factory=list)  # (url, reason, transient)
     filtered: list[tuple[str, str]] = field(default_factory=list)  # (url, reason): refused by `accept`
     seconds: Counter = field(default_factory=Counter)  # time per stage: fetch, clean, nlp, events, stage
@@ -103,7 +102,6 @@ def process_batch(jobs: list[Job], settings: Settings, run_id: str, batch_id: st
     tables = _tables(articles, analyses, skips, run_id, version) | dict(extra_tables or {})
     stage_batch(settings, batch_id, tables)
     result.seconds["stage"] += time.perf_counter() - clock
-    result.staged_urls = [job.url for job, _, _ in articles]
     result.staged_ids = {job.url: article_id(article.canonical_url) for job, _, article in articles}
     logger.info("batch %s: %s articles staged, %s failed", batch_id, len(articles), len(result.failures))
     return result

@@ -255,7 +255,7 @@ class _Run:
         if jobs:
             result = process_batch(jobs, self.settings, self.run_id, batch_id, accept=self._accept,
                                    extra_tables=tables)
-            stat.staged += len(result.staged_urls)
+            stat.staged += len(result.staged_ids)
             stat.failed.update(reason for _, reason, _ in result.failures)
             stat.skipped.update(reason for _, reason in result.filtered)
             if self.budget is not None:

@@ -176,7 +176,7 @@ def _ingest(settings: Settings, logger, shard: Shard | None = None) -> dict:
             outcome.incomplete |= transient
         staged += result.staged_ids.items()
         totals["failed"] += len(result.failures)
-        totals["staged"] += len(result.staged_urls)
+        totals["staged"] += len(result.staged_ids)
         _add_load(loading, totals, seconds)  # one writer: the previous load ends before the next
         if settings.load and not totals["busy"]:
             loading = load_staged.submit(settings, refresh_search=False)

@@ -20,14 +20,13 @@ the network.
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 import time
 from dataclasses import dataclass
-from pathlib import Path
 
 import duckdb
+
+from flows.extensions import extension_path, load_statement, postgres_extension_path, quote
 
 ALIAS = "lake"
 STATE = "newsduck_lake"  # one row: the commit lock's counter, and the views' checksum
@@ -53,43 +52,16 @@ class LakeMissing(LakeError):
     """Opened read-only, the lake does not exist yet (the first load creates it)."""
 
 
-def _extension(module: str, name: str) -> Path:
-    package = __import__(module)
-    return Path(package.__file__).parent / "extensions" / f"v{duckdb.__version__}" / f"{name}.duckdb_extension"
-
-
-def _postgres_extension() -> Path:
-    """The postgres extension under the file name DuckDB expects.
-
-    DuckDB derives an extension's entry point from its file name; the wheel ships
-    `postgres.duckdb_extension`, whose entry point is `postgres_scanner_duckdb_cpp_init`.
-    """
-    link = Path(tempfile.gettempdir()) / f"newsduck-extensions-{os.getuid()}" / "postgres_scanner.duckdb_extension"
-    target = _extension("duckdb_extension_postgres", "postgres")
-    if not link.exists() or link.resolve() != target.resolve():
-        link.parent.mkdir(mode=0o700, exist_ok=True)
-        temporary = link.with_name(f".{os.getpid()}.{link.name}")
-        temporary.unlink(missing_ok=True)
-        temporary.symlink_to(target)
-        temporary.replace(link)  # atomic: two processes may do this at once
-    return link
-
-
-def _quote(value: str) -> str:
-    """A SQL string literal (ATTACH takes no parameters; the value is a setting, not data)."""
-    return "'" + value.replace("'", "''") + "'"
-
-
 def open_lake(lake: Lake, *, read_only: bool) -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB with the lake attached as the default database."""
     con = duckdb.connect(config={"autoinstall_known_extensions": False, "autoload_known_extensions": False})
     try:
         if lake.catalog.startswith("postgres:"):
-            con.execute(f"load {_quote(_postgres_extension().as_posix())}")
-        con.execute(f"load {_quote(_extension('duckdb_extension_ducklake', 'ducklake').as_posix())}")
-        options = [f"data_path {_quote(lake.data_path)}"] if lake.data_path else []
+            con.execute(load_statement(postgres_extension_path()))
+        con.execute(load_statement(extension_path("duckdb_extension_ducklake", "ducklake")))
+        options = [f"data_path {quote(lake.data_path)}"] if lake.data_path else []
         options += ["read_only"] if read_only else []
-        attach = (f"attach {_quote('ducklake:' + lake.catalog)} as {ALIAS}"
+        attach = (f"attach {quote('ducklake:' + lake.catalog)} as {ALIAS}"
                   + (f" ({', '.join(options)})" if options else ""))
         for attempt in range(1, 6):
             try:

@@ -21,11 +21,11 @@ import logging
 import time
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
-from pathlib import Path
 
 import duckdb
 
 from flows import lake, warehouse
+from flows.extensions import extension_path, load_statement
 from flows.queries import bind_params
 from transforms.snippets import Snippet, make_snippet
 
@@ -214,10 +214,7 @@ def print_hits(hits: list[SearchHit], *, as_json: bool = False) -> None:
 def fts_load_statement() -> str:
     """The SQL that loads the fts extension from the installed wheel, for other DuckDB 1.5.5
     clients (the DuckDB CLI, harlequin) working offline."""
-    import duckdb_extension_fts
-
-    root = Path(duckdb_extension_fts.__file__).parent / "extensions" / f"v{duckdb.__version__}"
-    return f"load '{(root / 'fts.duckdb_extension').as_posix()}';"
+    return load_statement(extension_path("duckdb_extension_fts", "fts")) + ";"
 
 
 if __name__ == "__main__":  # python -m flows.search > fts.sql

@@ -21,6 +21,7 @@ from pathlib import Path
 import duckdb
 
 from flows import lake, staging
+from flows.extensions import extension_path, load_statement
 from flows.lake import Lake, LakeError  # noqa: F401 (LakeError: for callers)
 
 log = logging.getLogger(__name__)
@@ -95,10 +96,7 @@ def connect(db: Target, *, read_only: bool = False, wait: float = 0.0) -> Iterat
 
 def load_extensions(con: duckdb.DuckDBPyConnection) -> None:
     """Load the full-text search extension from its installed wheel: never from the network."""
-    import duckdb_extension_fts
-
-    root = Path(duckdb_extension_fts.__file__).parent / "extensions" / f"v{duckdb.__version__}"
-    con.execute(f"load '{(root / 'fts.duckdb_extension').as_posix()}'")
+    con.execute(load_statement(extension_path("duckdb_extension_fts", "fts")))
 
 
 def lock_holder(exc: Exception) -> str:

@@ -18,12 +18,13 @@ import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from datetime import date, datetime, timezone
+from datetime import date
 from pathlib import Path
 from typing import TypeVar
 
 from flows.nlp import analyze_texts, load_pipeline
 from flows.settings import Settings
+from flows.warehouse import utcnow
 from transforms.clean import extract_article
 from transforms.records import Article, DocAnalysis, FeedEntry, Skipped
 
@@ -62,7 +63,7 @@ def _map(fn: Callable[[list[T]], tuple[list[R], Counter]], items: list[T], setti
 
 def _clean_chunk(pages: list[tuple[bytes, str, FeedEntry | None]]) -> tuple[list[Article | Skipped], Counter]:
     started = time.perf_counter()
-    now = datetime.now(timezone.utc).replace(tzinfo=None)  # the clock lives here, not in transforms/
+    now = utcnow()  # the clock lives in flows/, not in transforms/
     cleaned = [extract_article(html, url, entry, now=now) for html, url, entry in pages]
     return cleaned, Counter(clean=time.perf_counter() - started)
 
