@@ -91,9 +91,11 @@ def test_two_workers_split_the_feeds_and_one_loader_merges(tmp_path, monkeypatch
         runs = json.loads(done.stdout.strip().splitlines()[-1])
         assert [r["state"] for r in runs] == ["COMPLETED", "COMPLETED"], logs
         assert len({r["pid"] for r in runs}) == 2  # two flow-run processes, one per shard
-        for name in ("w0", "w1"):  # each worker took one (--limit 1: the other polls every second)
+        # each worker ran one (--limit 1: the other polls every second). Both may try to claim the
+        # same run; the server aborts the second claim ("Aborted submission"), so count what ran.
+        for name in ("w0", "w1"):
             text = (tmp_path / f"worker-{name}.log").read_text()
-            assert text.count(f"Worker '{name}' submitting flow run") == 1, logs
+            assert text.count("submitted to infrastructure") == 1, logs
 
         # every feed fetched exactly once, by the one shard that holds its site; each story once,
         # the shared one once per shard that lists it
