@@ -2,7 +2,8 @@
 
 One `Fetcher` per batch of work, used from one event loop. It enforces, per request:
 http(s) only; no loopback/private/link-local/multicast addresses (unless allowed), checked on
-every redirect hop; robots.txt (RFC 9309) for pages; a per-host concurrency limit and delay
+every redirect hop, and connections go only to the addresses that were checked (a name cannot
+answer the check with a public address and the connect with a private one); robots.txt (RFC 9309) for pages; a per-host concurrency limit and delay
 (each hop waits for its own host's turn); a total deadline on the network exchanges, across
 redirects (a slow drip cannot hold a worker; waiting for a host's turn is not on that clock);
 a size cap counted on the *decoded* body (a gzip bomb trips it while inflating); retries with
@@ -24,6 +25,7 @@ from email.utils import parsedate_to_datetime
 from datetime import datetime, timezone
 from urllib.parse import urljoin, urlsplit
 
+import httpcore
 import httpx
 from protego import Protego
 from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt
@@ -74,8 +76,10 @@ class Fetcher:
             headers={"User-Agent": settings.user_agent},
             timeout=httpx.Timeout(settings.read_timeout, connect=settings.connect_timeout),
             follow_redirects=False,  # every hop is checked here
-            limits=httpx.Limits(max_connections=settings.concurrency,
-                                max_keepalive_connections=settings.concurrency),
+            # A mount rather than `transport=`, so proxies from the environment still apply.
+            mounts={"all://": _CheckedTransport(
+                _CheckedBackend(self._resolve),
+                httpx.Limits(max_connections=settings.concurrency, max_keepalive_connections=settings.concurrency))},
         )
         self._all = asyncio.Semaphore(settings.concurrency)
         self._hosts: dict[str, asyncio.Semaphore] = defaultdict(
@@ -210,7 +214,7 @@ class Fetcher:
                 loop.getaddrinfo(host, port, type=socket.SOCK_STREAM), self.settings.connect_timeout)
         except (OSError, TimeoutError) as exc:
             raise FetchError("dns_error", f"{host}: {exc}"[:200], transient=True) from exc
-        return sorted({info[4][0] for info in infos})
+        return list(dict.fromkeys(info[4][0] for info in infos))  # the resolver's order of preference
 
     async def _check_robots(self, url: str) -> None:
         parts = urlsplit(url)
@@ -243,6 +247,48 @@ class Fetcher:
             host = urlsplit(origin).hostname or ""
             self._host_delay[host] = max(self._host_delay[host], min(float(delay), 30.0))
         return rules
+
+
+class _CheckedBackend(httpcore.AsyncNetworkBackend):
+    """Opens connections to the addresses the Fetcher looked up and checked, never to a new lookup.
+
+    Without it the connection would resolve the name again, and a name can answer the check with
+    a public address and the connection with a private one (DNS rebinding). TLS still verifies the
+    certificate against the name: httpcore passes it as the server name, not the address.
+    """
+
+    def __init__(self, addresses) -> None:
+        self._addresses = addresses  # async (host, port) -> [address, ...], cached per Fetcher
+        self._inner = httpcore.AnyIOBackend()
+
+    async def connect_tcp(self, host: str, port: int, timeout: float | None = None,
+                          local_address: str | None = None, socket_options=None) -> httpcore.AsyncNetworkStream:
+        *others, last = await self._addresses(host, port)
+        for address in others:  # in the resolver's order, as a browser falls back
+            try:
+                return await self._inner.connect_tcp(address, port, timeout, local_address, socket_options)
+            except (httpcore.ConnectError, httpcore.ConnectTimeout):
+                continue
+        return await self._inner.connect_tcp(last, port, timeout, local_address, socket_options)
+
+    async def connect_unix_socket(self, path: str, timeout: float | None = None,
+                                  socket_options=None) -> httpcore.AsyncNetworkStream:
+        raise httpcore.ConnectError("unix sockets are not fetched")
+
+    async def sleep(self, seconds: float) -> None:
+        await self._inner.sleep(seconds)
+
+
+class _CheckedTransport(httpx.AsyncHTTPTransport):
+    """httpx's own transport over `_CheckedBackend`. httpx 0.28 takes no network backend, so the
+    connection pool it builds is replaced by one built with the same limits and ours."""
+
+    def __init__(self, backend: httpcore.AsyncNetworkBackend, limits: httpx.Limits) -> None:
+        super().__init__(limits=limits)
+        self._pool = httpcore.AsyncConnectionPool(
+            ssl_context=httpx.create_ssl_context(), max_connections=limits.max_connections,
+            max_keepalive_connections=limits.max_keepalive_connections,
+            keepalive_expiry=limits.keepalive_expiry, network_backend=backend)
 
 
 class _Deadline:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import html
+import ssl
 import threading
 import time
 from collections import Counter
@@ -32,7 +33,8 @@ class Route:
 class Site:
     """Routes by path (query included); counts every request and every 304 it sends."""
 
-    def __init__(self) -> None:
+    def __init__(self, tls: ssl.SSLContext | None = None) -> None:
+        """`tls`: a server context to speak HTTPS with (its certificate names the host)."""
         self.routes: dict[str, Route] = {}
         self.handlers: dict[str, Callable[[dict[str, list[str]]], Route]] = {}  # by path, query aside
         self.hits: Counter[str] = Counter()
@@ -59,12 +61,15 @@ class Site:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
+        if tls is not None:
+            self.server.socket = tls.wrap_socket(self.server.socket, server_side=True)
+        self.scheme = "https" if tls else "http"
         self.port = self.server.server_address[1]
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
 
     def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self.port}{path}"
+        return f"{self.scheme}://127.0.0.1:{self.port}{path}"
 
     def add(self, path: str, body: bytes | str = b"", **kwargs: object) -> str:
         if isinstance(body, str):
