@@ -48,6 +48,10 @@ def _fail(message: str, code: int = 1) -> None:
     raise typer.Exit(code)
 
 
+def _no_warehouse(settings) -> None:
+    _fail(f"no database at {settings.warehouse}: run `newsduck init` or `newsduck run` first", 2)
+
+
 @app.command()
 def init(db: Optional[Path] = DbOption) -> None:
     """Create the database, or migrate it to the current schema.
@@ -191,8 +195,6 @@ def sql(
             params = bind_params(text, params or {}) or None
         except QueryParamError as exc:
             _fail(str(exc), 2)
-    if not warehouse.exists(settings.warehouse):
-        _fail(f"no database at {settings.warehouse}: run `newsduck init` or `newsduck run` first", 2)
     try:
         with warehouse.connect(settings.warehouse, read_only=True, wait=settings.sql_lock_wait) as con:
             warehouse.load_extensions(con)
@@ -201,6 +203,8 @@ def sql(
                 return
             columns = relation.columns
             rows = relation.fetchall()
+    except warehouse.WarehouseMissing:
+        _no_warehouse(settings)
     except warehouse.DatabaseBusy as exc:
         _fail(f"{exc}. Try again when it has finished.")
     except Exception as exc:  # a user's SQL error: say it plainly
@@ -254,12 +258,12 @@ def search(
     from flows import warehouse
 
     settings = get_settings(db=db)
-    if not warehouse.exists(settings.warehouse):
-        _fail(f"no database at {settings.warehouse}: run `newsduck init` or `newsduck run` first", 2)
     try:
         with warehouse.connect(settings.warehouse, read_only=True, wait=settings.sql_lock_wait) as con:
             hits = fts.search(con, query, since=since.date() if since else None, limit=limit)
             lag = fts.index_lag(con)
+    except warehouse.WarehouseMissing:
+        _no_warehouse(settings)
     except warehouse.DatabaseBusy as exc:
         _fail(f"{exc}. Try again when it has finished.")
     except fts.NoSearchIndex as exc:
@@ -291,7 +295,7 @@ def report(
 
     settings = get_settings(db=db)
     if not warehouse.exists(settings.warehouse):
-        _fail(f"no database at {settings.warehouse}: run `newsduck init` or `newsduck run` first", 2)
+        _no_warehouse(settings)
     try:
         result = build_report(settings.warehouse, out, since=since.date() if since else None,
                               until=until.date() if until else None, wait=settings.sql_lock_wait)
@@ -311,8 +315,6 @@ def status(db: Optional[Path] = DbOption) -> None:
     from flows import staging, warehouse
 
     settings = get_settings(db=db)
-    if not warehouse.exists(settings.warehouse):
-        _fail(f"no database at {settings.warehouse}: run `newsduck init` or `newsduck run` first", 2)
     queries = {
         "Tables": "select * from v_table_counts",
         "Feeds (failing first)": (
@@ -331,6 +333,8 @@ def status(db: Optional[Path] = DbOption) -> None:
                 relation = con.sql(query)
                 typer.secho(title, bold=True)
                 _print_rows(relation.columns, relation.fetchall(), Format.table, 50)
+    except warehouse.WarehouseMissing:
+        _no_warehouse(settings)
     except warehouse.DatabaseBusy as exc:
         _fail(str(exc))
     typer.echo(f"staged batches waiting to load: {len(staging.pending_batches(settings.staging_dir))}")

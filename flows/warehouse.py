@@ -48,6 +48,10 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
+class WarehouseMissing(LookupError):
+    """Opened read-only, there is no warehouse yet: no file, or a lake no load has created."""
+
+
 def exists(db: Target) -> bool:
     """Whether there is a warehouse to read: the file, or a lake some load has created."""
     if not isinstance(db, Lake):
@@ -65,13 +69,18 @@ def connect(db: Target, *, read_only: bool = False, wait: float = 0.0) -> Iterat
 
     A lake has no file lock: many processes read and write it at once."""
     if isinstance(db, Lake):
-        con = lake.open_lake(db, read_only=read_only)
+        try:
+            con = lake.open_lake(db, read_only=read_only)
+        except lake.LakeMissing as exc:
+            raise WarehouseMissing(str(exc)) from exc
         try:
             con.execute("set TimeZone = 'UTC'")
             yield con
         finally:
             con.close()
         return
+    if read_only and not Path(db).exists():
+        raise WarehouseMissing(f"no database at {db}")
     deadline = time.monotonic() + wait
     delay = 0.1
     while True:
@@ -327,12 +336,10 @@ def read_article_fates(db: Target, run_id: str, staged: list[tuple[str, str]], *
 
 
 def _read(db: Target, wait: float, query: str, params: dict | None = None) -> list[tuple]:
-    if not isinstance(db, Lake) and not Path(db).exists():
-        return []
     try:
         with connect(db, read_only=True, wait=wait) as con:
             return _read_migrated(con, query, params)
-    except lake.LakeMissing:
+    except WarehouseMissing:
         return []
 
 

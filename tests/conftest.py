@@ -11,6 +11,12 @@ import pytest
 # Prefect's home for the test session: not the repository's data directory.
 os.environ.setdefault("PREFECT_HOME", tempfile.mkdtemp(prefix="newsduck-prefect-"))
 
+# Prefect sets up its log handlers on the stderr of the moment `prefect.main` is first imported.
+# Import it now: first imported inside a CliRunner invocation, they would keep writing to that
+# invocation's captured stream after it closed ("I/O operation on closed file", then recursion).
+import flows  # noqa: E402,F401  (first: it sets Prefect's offline defaults)
+import prefect.main  # noqa: E402,F401
+
 FIXTURES = Path(__file__).parent / "fixtures"
 
 

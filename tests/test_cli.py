@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 
+import pytest
 from typer.testing import CliRunner
 
 from flows.cli import app
@@ -64,9 +65,11 @@ def test_sql_names_the_process_holding_the_lock(env, monkeypatch):
         holder.wait()
 
 
-def test_sql_without_a_database(env):
-    result = newsduck("sql", "select 1")
+@pytest.mark.parametrize("command", [["sql", "select 1"], ["search", "Haftar"], ["status"]])
+def test_reading_without_a_database(env, command):
+    result = newsduck(*command)
     assert result.returncode == 2 and "newsduck init" in result.stderr
+    assert not env.warehouse.exists()  # a reader does not create it
 
 
 def test_run_refuses_while_another_run_holds_the_lock(env):

@@ -173,6 +173,16 @@ def test_readers_never_wait_for_a_writer(prefect_harness, newsroom, reference, l
     assert hits and hits[0]["title"].startswith("MSF halts Ebola treatment")
 
 
+@pytest.mark.parametrize("command", [["sql", "select 1"], ["search", "Haftar"], ["status"]])
+def test_reading_a_lake_no_load_has_created(lake, tmp_path, command):
+    # A reader neither fails obscurely nor creates the lake: it points at what to run first.
+    answer = subprocess.run([str(Path(sys.executable).with_name("newsduck")), *command],
+                            env=os.environ | lake_env(lake), cwd=tmp_path, capture_output=True, text=True,
+                            timeout=60)
+    assert answer.returncode == 2 and "newsduck run" in answer.stderr, answer.stderr
+    assert not warehouse.exists(lake)
+
+
 def newsduck(lake: Lake, cwd: Path, *args: str) -> subprocess.CompletedProcess:
     """The CLI in its own process, on the lake, not waiting for any lock."""
     answer = subprocess.run([str(Path(sys.executable).with_name("newsduck")), *args],
