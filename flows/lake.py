@@ -131,9 +131,11 @@ def is_conflict(exc: BaseException) -> bool:
 _CONSTRAINT = re.compile(r"\s+(?:primary key|unique)(?=\s*[,\n(-])", re.I)
 _TABLE_KEY = re.compile(r",\s*\n\s*primary key\s*\([^)]*\)", re.I)
 _INDEX = re.compile(r"^\s*create\s+(?:unique\s+)?index\b[^;]*;", re.I | re.M)
+_SET_NOT_NULL = re.compile(r"^\s*alter\s+table\s+\w+\s+alter\s+column\s+\w+\s+set\s+not\s+null\s*;", re.I | re.M)
 
 
 def lake_ddl(sql: str) -> str:
     """A migration for DuckLake: without primary keys, unique constraints and indexes, which it
-    does not support (uniqueness is the merge statements' job; see sql/load/)."""
-    return _INDEX.sub("", _CONSTRAINT.sub("", _TABLE_KEY.sub("", sql)))
+    does not support (uniqueness is the merge statements' job; see sql/load/), and without
+    `set not null` on an existing column, which it cannot check (it keeps no column stats)."""
+    return _SET_NOT_NULL.sub("", _INDEX.sub("", _CONSTRAINT.sub("", _TABLE_KEY.sub("", sql))))

@@ -152,8 +152,8 @@ def test_a_full_name_that_arrives_later_joins_the_stored_surname(tmp_path):
     _stage(staged, "b3", again)
     warehouse.load_staged(db, staged, wait=1)
     with duckdb.connect(str(db), read_only=True) as con:
-        assert con.execute("select entity_id, name, label from entities").fetchall() == [
-            (short["entity_id"], "Khalifa Haftar", "PERSON")]  # the stored id, the full name
+        assert con.execute("select entity_id, name, name_norm, label from entities").fetchall() == [
+            (short["entity_id"], "Khalifa Haftar", "khalifa haftar", "PERSON")]  # the stored id, the full name
         assert sorted(con.execute("select alias, entity_id from entity_aliases").fetchall()) == [
             ("haftar", short["entity_id"]), ("khalifa haftar", short["entity_id"])]
         for table in ("article_entities", "mentions"):
@@ -168,6 +168,36 @@ def test_a_full_name_that_arrives_later_joins_the_stored_surname(tmp_path):
         _stage(staged, f"c{n}", rows)
     assert warehouse.load_staged(db, staged, wait=1)["articles_new"] == 0
     assert _snapshot(db) == before
+
+
+def test_entities_stored_before_name_norm_get_it_and_still_link(tmp_path, monkeypatch):
+    """A warehouse made before migration 0005: its entities get their name's key, and a full name
+    arriving after the migration joins a surname stored before it."""
+    db, staged, old = tmp_path / "w.duckdb", tmp_path / "staged", tmp_path / "migrations-0004"
+    old.mkdir()
+    for path in sorted(warehouse.MIGRATIONS_DIR.glob("000[1-4]_*.sql")):
+        (old / path.name).write_text(path.read_text())
+    monkeypatch.setattr(warehouse, "MIGRATIONS_DIR", old)
+    stored = {"Haftar": "haftar", "Fayez Al-Serraj": "fayez al serraj", "The Ségou Times": "segou times",
+              "U.N.": "un", "President Omar Bashir": "president omar bashir"}  # a title stays here
+    with warehouse.connect(db) as con:
+        warehouse.migrate(con)
+        for name in stored:
+            eid = make_entity_id("PERSON", name)
+            con.execute("insert into entities values (?, ?, 'PERSON', ?)", [eid, name, NOW])
+            con.execute("insert into entity_aliases values (?, ?, 'PERSON')", [normalize_alias(name), eid])
+    monkeypatch.undo()
+    with warehouse.connect(db) as con:
+        assert warehouse.migrate(con) == ["0005_add_entity_name_norm", "0006_require_entity_name_norm"]
+        assert dict(con.execute("select name, name_norm from entities").fetchall()) == stored
+        assert all(stored[n] == normalize_alias(n) for n in stored if not n.startswith("President"))
+
+    _stage(staged, "b1", [_person("a2", "Khalifa Haftar", "Haftar")])
+    warehouse.load_staged(db, staged, wait=1)
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert con.execute("select entity_id, name, name_norm from entities where name like '%Khalifa%'").fetchall() == [
+            (make_entity_id("PERSON", "Haftar"), "Khalifa Haftar", "khalifa haftar")]
+        assert con.execute("select count(*) from entities").fetchone()[0] == len(stored)
 
 
 HAFTARS = {  # one article each

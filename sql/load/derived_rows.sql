@@ -141,9 +141,7 @@ cluster_aliases as (
     join newcomers
         on newcomers.entity_id = members.member_id
 ),
--- A stored entity's normalised name: the one of its aliases that its name spells once lowercased
--- without accents, dots and punctuation (names.normalize_alias of a plain name). A name that is
--- not spelled so (with a title, a possessive) finds nothing, so links nothing.
+-- A stored entity's normalised name (entities.name_norm), when it is one of its aliases.
 stored_names as (
     select
         aliases.entity_id,
@@ -152,9 +150,7 @@ stored_names as (
     from entity_aliases as aliases
     join entities using (entity_id)
     where aliases.alias in (select alias from cluster_aliases)
-        and aliases.alias = trim(regexp_replace(regexp_replace(regexp_replace(
-            replace(replace(lower(strip_accents(entities.name)), '.', ''), '''', ''),
-            '[^\pL\pN_\s]', ' ', 'g'), '\s+', ' ', 'g'), '^\s*the\s+(\S)', '\1'))
+        and aliases.alias = entities.name_norm
 ),
 -- Every entity but the stored one that goes by that name: stored ones, and the batch's clusters.
 owners as (
@@ -254,21 +250,23 @@ where new_id <> old_id;
 -- A stored entity that newcomers joined takes the fullest of their names and its own (most
 -- words; a tie keeps the stored name): "Haftar" becomes "Khalifa Haftar".
 update entities
-set name = fuller.name
+set
+    name = fuller.fullest.name,
+    name_norm = fuller.fullest.name_norm
 from (
     select
         entity_remap.new_id as entity_id,
         arg_max(
-            newcomers.name,
+            {'name': newcomers.name, 'name_norm': newcomers.name_norm},
             [len(string_split(newcomers.name, ' ')), length(newcomers.name)]
-        ) as name
+        ) as fullest
     from entity_remap
     join newcomers
         on newcomers.entity_id = entity_remap.old_id
     group by entity_remap.new_id
 ) as fuller
 where entities.entity_id = fuller.entity_id
-    and len(string_split(fuller.name, ' ')) > len(string_split(entities.name, ' '));
+    and len(string_split(fuller.fullest.name, ' ')) > len(string_split(entities.name, ' '));
 
 create or replace temp table batch_entities_final as
 select
@@ -285,18 +283,26 @@ left join entity_remap as r on r.old_id = e.entity_id
 group by all;
 
 -- A new entity is named, like a joined stored one, by the fullest name of its cluster.
-insert into entities
+insert into entities by name
 with named as (
     select
         coalesce(r.new_id, e.entity_id) as entity_id,
-        arg_max(e.name, [len(string_split(e.name, ' ')), length(e.name), e.mention_count]) as name,
+        arg_max(
+            {'name': e.name, 'name_norm': e.name_norm},
+            [len(string_split(e.name, ' ')), length(e.name), e.mention_count]
+        ) as fullest,
         any_value(e.label) as label,
         $now as first_seen_at
     from batch_entities as e
     left join entity_remap as r on r.old_id = e.entity_id
     group by coalesce(r.new_id, e.entity_id)
 )
-select *
+select
+    entity_id,
+    fullest.name as name,
+    fullest.name_norm as name_norm,
+    label,
+    first_seen_at
 from named
 anti join entities using (entity_id);
 
