@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from transforms.clean import body_hash, extract_article, normalize_body, normalize_language
+from transforms.clean import body_hash, extract_article, normalize_body
+from transforms.pagemeta import normalize_language
 from transforms.records import Article, FeedEntry, Skipped
 
 PAGES = Path(__file__).parent / "fixtures" / "pages"

@@ -1,7 +1,8 @@
 """Article cleaning: page bytes (plus the feed entry, when there is one) in, a clean Article out.
 
 Pure: no network, files, clock or settings. trafilatura does the main-content extraction; this
-module decodes the bytes, reads the page metadata (canonical URL, dates, language), falls back to
+module decodes the bytes (transforms/decode.py), reads the page metadata (transforms/pagemeta.py:
+canonical URL, dates, language), falls back to
 the feed's own text when the page yields too little, and strips the generic news boilerplate
 (captions, bylines, share/related/newsletter/cookie lines) trafilatura lets through.
 
@@ -11,325 +12,32 @@ from one thread per process.
 
 from __future__ import annotations
 
-import codecs
 import hashlib
-import json
 import re
 import unicodedata
-from datetime import date, datetime, timedelta, timezone
-from urllib.parse import urlsplit
+from datetime import datetime
 
 import trafilatura
-from htmldate import find_date
 from lxml.etree import XPath
 from lxml.html import HtmlElement
 from trafilatura.utils import handle_compressed_file
 
-from transforms.backfill import CAPTURE_DATE_SOURCES
-from transforms.dates import FUTURE_SLACK
+from transforms.decode import decode_html, sniff_binary
+from transforms.pagemeta import (DATE_PARAMS, clean_title, declared_canonical, json_ld, meta_values, page_date,
+                                 page_language, pick_date)
 from transforms.records import Article, FeedEntry, Skipped
 from transforms.urls import pick_canonical
 
 # The installed trafilatura's version, so an upgrade makes stored articles reprocess candidates;
-# bump the suffix when this module's cleaning changes what it produces for the same page.
+# bump the suffix when the cleaning (this module, decode.py, pagemeta.py) changes what it
+# produces for the same page.
 EXTRACTOR_VERSION = f"trafilatura-{trafilatura.__version__}+nd2"
 
-# fixed date bounds so htmldate never reads the clock; future dates are the caller's call
-_DATE_PARAMS = {"original_date": True, "extensive_search": False, "max_date": "2100-12-31"}
 _MIN_WORDS = 20  # fewer words than this is not an article body
 _FEED_RATIO = 0.5  # a page body under half the feed text's length was cut short: use the feed
 _MAX_BYTES = 20_000_000
-
-# -- decoding ------------------------------------------------------------------------------------
-
-_MAGIC = (
-    (b"%PDF", "pdf"),
-    (b"\x89PNG", "png"),
-    (b"\xff\xd8\xff", "jpeg"),
-    (b"GIF8", "gif"),
-    (b"PK\x03\x04", "zip"),
-    (b"OggS", "ogg"),
-    (b"ID3", "mp3"),
-    (b"%!PS", "postscript"),
-    (b"{\\rtf", "rtf"),
-    (b"\x00\x00\x01\x00", "ico"),
-    (b"II*\x00", "tiff"),
-    (b"MM\x00*", "tiff"),
-    (b"wOFF", "font"),
-    (b"wOF2", "font"),
-)
-_BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
-_DECLARED_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([a-zA-Z0-9_.:-]+)|<\?xml[^>]+encoding\s*=\s*["']([a-zA-Z0-9_.:-]+)""", re.I)
-# WHATWG: browsers read these labels as windows-1252
-_CHARSET_ALIASES = {"iso-8859-1": "cp1252", "latin1": "cp1252", "latin-1": "cp1252", "us-ascii": "cp1252", "ascii": "cp1252"}
 _HTML_MARKER = re.compile(r"<(?:!doctype\s+html|html|head|body|meta|title|p|div|article|main|section|span|h[1-6]|br|table|a)\b", re.I)
 _FEED_MARKER = re.compile(r"^\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:rss|feed|rdf:RDF|urlset|sitemapindex)\b", re.I | re.S)
-
-
-def _sniff_binary(raw: bytes) -> str:
-    """Name of the binary format raw starts with, "" when it may be text."""
-    head = raw[:16]
-    for magic, name in _MAGIC:
-        if head.startswith(magic):
-            return name
-    if head[:4] == b"RIFF" and head[8:12] in (b"WEBP", b"WAVE", b"AVI "):
-        return head[8:12].decode().strip().lower()
-    if head[4:8] == b"ftyp":
-        return "mp4"
-    if not raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) and b"\x00" in raw[:2048]:
-        return "binary"
-    return ""
-
-
-def decode_html(raw: bytes) -> str:
-    """Decode page bytes: BOM, then strict UTF-8, then the declared charset, then detection.
-
-    Valid UTF-8 wins over a contradicting declaration: pages mislabelled iso-8859-1 that are in
-    fact UTF-8 are far more common than latin-1 text that happens to be valid UTF-8.
-    """
-    for bom, encoding in _BOMS:
-        if raw.startswith(bom):
-            return raw.decode(encoding, errors="replace")
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    mostly_utf8 = _decode_mostly_utf8(raw)
-    if mostly_utf8 is not None:
-        return mostly_utf8
-    declared = _DECLARED_CHARSET.search(raw[:16384])
-    if declared:
-        label = (declared.group(1) or declared.group(2)).decode("ascii", "ignore").lower()
-        label = _CHARSET_ALIASES.get(label, label)
-        try:
-            if codecs.lookup(label).name not in ("utf-8", "utf-16", "utf-32"):
-                return raw.decode(label)
-        except (LookupError, UnicodeDecodeError):
-            pass
-    return _decode_undeclared(raw)
-
-
-_NON_ASCII_WORD = re.compile(r"\w*[^\x00-\x7f]\w*")
-_UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xf4][\x80-\xbf]+")
-
-
-def _decode_mostly_utf8(raw: bytes) -> str | None:
-    """UTF-8 with a few stray legacy bytes (a CMS pasting latin-1 into a UTF-8 page): decode the
-    UTF-8 and read only the stray bytes as windows-1252. None when the page is not mostly UTF-8."""
-    valid = len(_UTF8_MULTIBYTE.findall(raw))
-    text = raw.decode("utf-8", errors="replace")
-    stray = text.count("\ufffd")
-    if valid < 3 or stray > valid:
-        return None
-    return raw.decode("utf-8", errors="_newsduck_cp1252")
-
-
-def _cp1252_fallback(error: UnicodeDecodeError) -> tuple[str, int]:
-    bad = error.object[error.start:error.end]
-    return bad.decode("cp1252", errors="replace"), error.end
-
-
-codecs.register_error("_newsduck_cp1252", _cp1252_fallback)
-
-
-def _decode_undeclared(raw: bytes) -> str:
-    """Undeclared legacy encoding: windows-1252 when it reads as Western text, else detection.
-
-    Charset detectors are unreliable on short Western text (French comes out as mac_latin2). In
-    Western text decoded as windows-1252 the words holding accented letters are mostly ASCII
-    ("président"); Cyrillic, Greek or CJK bytes read that way give words made only of them.
-    """
-    try:
-        text = raw.decode("cp1252")
-    except UnicodeDecodeError:
-        text = ""
-    words = _NON_ASCII_WORD.findall(text)
-    if words:
-        high = sum(ord(char) > 0x7F for word in words for char in word)
-        if high / sum(map(len, words)) < 0.5:
-            return text
-    return trafilatura.utils.decode_file(raw)
-
-
-# -- page metadata -------------------------------------------------------------------------------
-
-_PUBLISHED_META = (
-    "article:published_time", "og:published_time", "og:article:published_time", "datepublished",
-    "publishdate", "publish-date", "publish_date", "pubdate", "sailthru.date", "parsely-pub-date",
-    "dc.date.issued", "dcterms.issued", "dc.date", "dcterms.created", "date", "article.published",
-)
-_LANG_3 = {
-    "eng": "en", "fra": "fr", "fre": "fr", "deu": "de", "ger": "de", "spa": "es", "ita": "it",
-    "por": "pt", "rus": "ru", "ara": "ar", "zho": "zh", "chi": "zh", "jpn": "ja", "kor": "ko",
-    "nld": "nl", "dut": "nl", "pol": "pl", "tur": "tr", "ukr": "uk", "swe": "sv", "ind": "id",
-}
-_PUBLISHED_TIME = XPath('//time[@itemprop="datePublished" or @pubdate]')
-_URL_DATE = re.compile(r"/((?:19|20)\d{2})[/-](0?[1-9]|1[0-2])[/-](0?[1-9]|[12]\d|3[01])(?=[/_.-]|$)")
-
-
-def _meta_values(tree: HtmlElement) -> dict[str, str]:
-    """First content of each <meta> by lowercased name/property/itemprop/http-equiv."""
-    found: dict[str, str] = {}
-    for meta in tree.iterfind(".//meta"):
-        content = (meta.get("content") or "").strip()
-        if not content:
-            continue
-        for attr in ("property", "name", "itemprop", "http-equiv"):
-            key = (meta.get(attr) or "").strip().lower()
-            if key:
-                found.setdefault(key, content)
-    return found
-
-
-def _json_ld(tree: HtmlElement) -> list[dict]:
-    """Every JSON-LD object on the page, @graph and lists flattened."""
-    objects: list[dict] = []
-    for script in tree.iterfind('.//script[@type="application/ld+json"]'):
-        try:
-            data = json.loads(script.text or "")
-        except (ValueError, TypeError):
-            continue
-        stack = [data]
-        while stack:
-            item = stack.pop()
-            if isinstance(item, list):
-                stack.extend(item)
-            elif isinstance(item, dict):
-                objects.append(item)
-                if "@graph" in item:
-                    stack.append(item["@graph"])
-    return objects
-
-
-def _parse_timestamp(value: str) -> tuple[datetime | None, bool]:
-    """ISO-8601-ish string -> (naive UTC datetime, has an explicit time and offset).
-
-    Placeholder values CMSes emit ("0001-01-01T00:00:00Z") and years outside 1990-2100 are None.
-    """
-    value = value.strip()
-    if not re.match(r"(?:199\d|20\d\d|2100)-\d{2}-\d{2}", value):
-        return None, False
-    day, _, clock = value.partition(value[10:11]) if value[10:11] in ("T", "t", " ") else (value[:10], "", "")
-    value = f"{day}T{clock.strip()}" if clock.strip() else day
-    value = re.sub(r"(\.\d{1,6})\d*", r"\1", value)  # more than microseconds
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        try:
-            parsed = datetime.fromisoformat(value[:10])
-        except ValueError:
-            return None, False
-    parsed = parsed.replace(microsecond=0)
-    if parsed.tzinfo is None:
-        return parsed, False
-    return parsed.astimezone(timezone.utc).replace(tzinfo=None), True
-
-
-def _page_date(tree: HtmlElement, metas: dict[str, str], ld: list[dict]) -> tuple[datetime | None, bool]:
-    """Publication date from the page markup: (naive UTC datetime, precise to the minute?)."""
-    candidates = [metas[key] for key in _PUBLISHED_META if key in metas]
-    candidates += [str(obj["datePublished"]) for obj in ld if obj.get("datePublished")]
-    candidates += [t.get("datetime", "") for t in _PUBLISHED_TIME(tree)]
-    date_only = None
-    for value in candidates:
-        parsed, precise = _parse_timestamp(value)
-        if parsed and precise:
-            return parsed, True
-        date_only = date_only or parsed
-    if date_only:
-        return datetime(date_only.year, date_only.month, date_only.day), False
-    # htmldate's markup heuristics, without the URL (a URL date is not a page date)
-    found = find_date(tree, url="", **_DATE_PARAMS)
-    if found:
-        day = date.fromisoformat(found)
-        return datetime(day.year, day.month, day.day), False
-    return None, False
-
-
-def _url_date(url: str) -> datetime | None:
-    """A /2019/04/05/ style date in the URL path."""
-    match = _URL_DATE.search(url.split("?", 1)[0])
-    if not match:
-        return None
-    try:
-        return datetime(int(match[1]), int(match[2]), int(match[3]))
-    except ValueError:
-        return None
-
-
-def _pick_date(page: datetime | None, precise: bool, feed: datetime | None, url: str,
-               feed_source: str = "feed", now: datetime | None = None) -> tuple[datetime | None, str]:
-    """Most precise trustworthy date and its source; a date after `now` (beyond a day's slack for
-    time zones) is no date at all. The feed's dates were checked when the feed was parsed."""
-    too_late = now + FUTURE_SLACK if now else None
-    if page and too_late and page > too_late:
-        page = None
-    # a page timestamp with an offset > the feed's timestamp (if it agrees with a date-only page
-    # value to within a day) > a date-only page value > a date in the URL > a capture date (an
-    # archive's fetch time: when the page was already out, so only the last resort)
-    captured = feed if feed_source in CAPTURE_DATE_SOURCES else None
-    feed = None if captured else feed
-    if page and precise:
-        return page, "page"
-    if feed and (page is None or abs(feed - page) <= timedelta(days=1, hours=12)):
-        return feed, feed_source
-    if page:
-        return page, "page"
-    from_url = _url_date(url)
-    if from_url and not (too_late and from_url > too_late):
-        return from_url, "url"
-    return (captured, feed_source) if captured else (None, "none")
-
-
-def normalize_language(value: str) -> str:
-    """'en-GB', 'en_US', 'eng' -> 'en'; '' when it is not a language code."""
-    code = re.split(r"[-_,;\s]", value.strip().lower(), maxsplit=1)[0]
-    if len(code) == 2 and code.isascii() and code.isalpha():
-        return code
-    return _LANG_3.get(code, "")
-
-
-def _page_language(tree: HtmlElement, metas: dict[str, str], ld: list[dict]) -> str:
-    """Language declared by the page, ISO 639-1."""
-    declared = [tree.get("lang", ""), tree.get("xml:lang", ""), tree.get("{http://www.w3.org/XML/1998/namespace}lang", "")]
-    declared += [metas.get(key, "") for key in ("content-language", "og:locale", "language", "dc.language", "inlanguage")]
-    declared += [str(obj["inLanguage"]) for obj in ld if isinstance(obj.get("inLanguage"), str)]
-    for value in declared:
-        if value and (code := normalize_language(value)):
-            return code
-    return ""
-
-
-_TITLE_SEPARATOR = re.compile(r"\s+[|–—:-]\s+|\s+::\s+")
-
-
-def _clean_title(title: str, site_name: str, url: str) -> str:
-    """The headline without a trailing or leading " | Site Name" (og:site_name or the host)."""
-    title = " ".join(title.split())
-    host = (urlsplit(url).hostname or "").lower().removeprefix("www.")
-    labels = {label for label in host.split(".") if len(label) > 3}  # "morebikes" of morebikes.co.uk
-    names = {_alnum(name) for name in (site_name, host, *labels)} - {""}
-    parts = _TITLE_SEPARATOR.split(title)
-    if len(parts) > 1 and _alnum(parts[-1]) in names:
-        return title[: title.rfind(parts[-1])].rstrip(" |–—:-")
-    if len(parts) > 1 and _alnum(parts[0]) in names and len(" ".join(parts[1:]).split()) >= 3:
-        return title[len(parts[0]) :].lstrip(" |–—:-")
-    return title
-
-
-def _alnum(text: str) -> str:
-    return re.sub(r"\W+", "", text.casefold())
-
-
-def _declared_canonical(tree: HtmlElement, metas: dict[str, str]) -> str:
-    """href of <link rel=canonical>, else og:url."""
-    for link in tree.iterfind(".//link[@rel]"):
-        if "canonical" in link.get("rel", "").lower().split() and link.get("href", "").strip():
-            return link.get("href", "").strip()
-    return metas.get("og:url", "")
-
-
-# -- body ----------------------------------------------------------------------------------------
 
 _WORD = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]|[^\W\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]+")
 
@@ -692,7 +400,7 @@ def extract_article(html: bytes | str, url: str, entry: FeedEntry | None = None,
     """
     if isinstance(html, bytes):
         raw = handle_compressed_file(html, _MAX_BYTES) if html[:3] == b"\x1f\x8b\x08" else html
-        kind = _sniff_binary(raw)
+        kind = sniff_binary(raw)
         if kind:
             return Skipped(url, "not_html", kind)
         text = decode_html(raw)
@@ -711,11 +419,11 @@ def extract_article(html: bytes | str, url: str, entry: FeedEntry | None = None,
         return Skipped(url, "not_html", "unparseable")
 
     # metadata first: the body extraction prunes the tree in place
-    metas, ld = _meta_values(tree), _json_ld(tree)
-    meta_doc = trafilatura.extract_metadata(tree, url or None, date_config=dict(_DATE_PARAMS))
-    page_dt, precise = _page_date(tree, metas, ld)
-    language = _page_language(tree, metas, ld)
-    canonical = pick_canonical(_declared_canonical(tree, metas), url)
+    metas, ld = meta_values(tree), json_ld(tree)
+    meta_doc = trafilatura.extract_metadata(tree, url or None, date_config=dict(DATE_PARAMS))
+    page_dt, precise = page_date(tree, metas, ld)
+    language = page_language(tree, metas, ld)
+    canonical = pick_canonical(declared_canonical(tree, metas), url)
     titles = [meta_doc.title or ""] + [" ".join(h.text_content().split()) for h in tree.iter("h1")]
     page_body = _page_body(tree, url, titles)
     feed_text = max(entry.content, entry.summary, key=len) if entry else ""
@@ -726,12 +434,12 @@ def extract_article(html: bytes | str, url: str, entry: FeedEntry | None = None,
     if _words(body) < _MIN_WORDS:
         return Skipped(url, "empty_body", f"{_words(body)} words")
 
-    published, date_source = _pick_date(page_dt, precise, entry.published_at if entry else None, url,
+    published, date_source = pick_date(page_dt, precise, entry.published_at if entry else None, url,
                                         entry.date_source if entry else "feed", now)
     return Article(
         url=url,
         canonical_url=canonical,
-        title=_clean_title(meta_doc.title or (entry.title if entry else "") or "", meta_doc.sitename or "", url),
+        title=clean_title(meta_doc.title or (entry.title if entry else "") or "", meta_doc.sitename or "", url),
         author=(meta_doc.author or (entry.author if entry else "") or "").strip(),
         published_at=published,
         date_source=date_source,
