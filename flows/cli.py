@@ -260,7 +260,8 @@ def search(
     settings = get_settings(db=db)
     try:
         with warehouse.connect(settings.warehouse, read_only=True, wait=settings.sql_lock_wait) as con:
-            hits = fts.search(con, query, since=since.date() if since else None, limit=limit)
+            hits = fts.search(con, query, since=since.date() if since else None, limit=limit,
+                              lake_index=settings.data_dir / "lake-search.duckdb")
             lag = fts.index_lag(con)
     except warehouse.WarehouseMissing:
         _no_warehouse(settings)

@@ -18,14 +18,16 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import time
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
+from pathlib import Path
 
 import duckdb
 
 from flows import lake, warehouse
-from flows.extensions import extension_path, load_statement
+from flows.extensions import extension_path, load_statement, quote
 from flows.queries import bind_params
 from transforms.snippets import Snippet, make_snippet
 
@@ -33,6 +35,7 @@ log = logging.getLogger(__name__)
 
 INDEX_SCHEMA = "fts_main_articles"
 STATE_TABLE = f"{INDEX_SCHEMA}.newsduck_state"
+LAKE_INDEX = "lake_search"  # a lake reader's index file, as attached for a search
 SEARCH_SQL = warehouse.SQL_DIR / "search" / "search_articles.sql"
 TERMS_SQL = warehouse.SQL_DIR / "search" / "query_terms.sql"
 
@@ -133,13 +136,16 @@ def refresh_after_load(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def search(con: duckdb.DuckDBPyConnection, query: str, *, since: date | None = None,
-           limit: int = 10) -> list[SearchHit]:
+           limit: int = 10, lake_index: Path | None = None) -> list[SearchHit]:
     """Articles matching `query`, best first, each with a snippet around the matched words.
 
+    On a lake, `lake_index` is where this reader keeps its index (see `use_lake_index`).
     Raises NoSearchIndex when the database has no index yet.
     """
     if lake.is_lake(con):
-        index_lake_in_memory(con)
+        if lake_index is None:
+            raise ValueError("searching a lake needs a path for its local index")
+        use_lake_index(con, lake_index)
     elif index_state(con) is None:
         raise NoSearchIndex("this database has no search index yet: it is built after each load "
                             "(run `newsduck load`, or an ingest run)")
@@ -159,18 +165,68 @@ def search(con: duckdb.DuckDBPyConnection, query: str, *, since: date | None = N
     ]
 
 
-def index_lake_in_memory(con: duckdb.DuckDBPyConnection) -> None:
-    """The fts extension cannot index a DuckLake table: index a copy of the lake's articles in
-    this connection's memory, for this search (~0.5 s per 1,000 articles)."""
+def use_lake_index(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    """Search a lake through this reader's own index file.
+
+    The fts extension cannot index a DuckLake table, so a reader keeps a DuckDB file at `path`
+    with a copy of the lake's articles and their index (~0.5 s per 1,000 articles to build), and
+    builds it again only when the lake's articles differ from the copy (the fingerprint of the
+    file warehouse's index). It is built beside `path` and moved over it whole, so a search
+    running at the same moment keeps the file it opened. The connection then reads the index
+    file first and the lake for the rest (the views).
+    """
     warehouse.load_extensions(con)
-    con.execute(f"create table memory.main.articles as select article_id, title, body from {lake.ALIAS}.main.articles")
-    con.execute("use memory")
-    con.execute(f"set search_path = 'memory.main,{lake.ALIAS}.main'")  # the views stay the lake's
-    con.execute(BUILD_INDEX)
+    _, fingerprint = con.execute(FINGERPRINT).fetchone()
+    if _lake_index_fingerprint(path) != fingerprint:
+        _build_lake_index(con, path)
+    con.execute(f"attach {quote(str(path))} as {LAKE_INDEX} (read_only)")
+    con.execute(f"use {LAKE_INDEX}")
+    con.execute(f"set search_path = '{LAKE_INDEX}.main,{lake.ALIAS}.main'")
+
+
+def _lake_index_fingerprint(path: Path) -> str | None:
+    if not path.exists():
+        return None
+    try:
+        with duckdb.connect(str(path), read_only=True) as index:
+            state = index_state(index)
+    except duckdb.Error:  # unreadable: build it again
+        return None
+    return state["fingerprint"] if state else None
+
+
+def _build_lake_index(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    building = path.with_name(f".{path.name}.{os.getpid()}.building")
+    building.unlink(missing_ok=True)
+    started = time.perf_counter()
+    con.execute(f"attach {quote(str(building))} as lake_search_build")
+    try:
+        con.execute("create table lake_search_build.main.articles as"
+                    f" select article_id, title, body, body_hash from {lake.ALIAS}.main.articles")
+        con.execute("use lake_search_build")
+        con.execute(BUILD_INDEX)
+        count, fingerprint = con.execute(FINGERPRINT).fetchone()  # of the copy, not the lake now
+        con.execute(
+            f"create table {STATE_TABLE} as select"
+            " $articles::bigint as articles, $fingerprint as fingerprint,"
+            " $built_at::timestamp as built_at, $seconds::double as seconds",
+            {"articles": count, "fingerprint": fingerprint, "built_at": warehouse.utcnow(),
+             "seconds": time.perf_counter() - started},
+        )
+        con.execute(f"use {lake.ALIAS}")
+        con.execute("detach lake_search_build")
+    except BaseException:
+        con.execute(f"use {lake.ALIAS}")
+        con.execute("detach if exists lake_search_build")
+        building.unlink(missing_ok=True)
+        raise
+    os.replace(building, path)
+    log.info("lake search index rebuilt over %s articles in %.2fs", count, time.perf_counter() - started)
 
 
 def index_lag(con: duckdb.DuckDBPyConnection) -> int:
-    """Articles stored since the index was built (0 when current, or built for this search)."""
+    """Articles stored since the index was built (0 when current; a lake's is checked per search)."""
     if lake.is_lake(con):
         return 0
     state = index_state(con)

@@ -168,9 +168,22 @@ def test_readers_never_wait_for_a_writer(prefect_harness, newsroom, reference, l
     assert answer.stdout.split() == ["n", "9"]  # what is committed, not the writer's half-work
     assert took < 30
 
-    # full-text search: the fts extension cannot index a lake table, so a search indexes a copy
-    hits = [json.loads(line) for line in newsduck(lake, tmp_path, "search", "Ebola", "--json").stdout.splitlines()]
+    # full-text search: the fts extension cannot index a lake table, so a reader indexes a copy in
+    # a file of its own, and builds it again only when the lake's articles changed
+    def search(words: str) -> list[dict]:
+        return [json.loads(line) for line in newsduck(lake, tmp_path, "search", words, "--json").stdout.splitlines()]
+
+    index = tmp_path / "newsduck-data" / "lake-search.duckdb"
+    hits = search("Ebola")
     assert hits and hits[0]["title"].startswith("MSF halts Ebola treatment")
+    built = index.stat().st_ino
+    assert search("Ebola") == hits and index.stat().st_ino == built  # unchanged lake: the same file
+    with warehouse.connect(lake) as writer:
+        warehouse.in_transaction(writer, lambda: writer.execute(
+            "delete from articles where article_id = ?", [hits[0]["article_id"]]))
+    assert hits[0]["article_id"] not in {h["article_id"] for h in search("Ebola")}
+    assert index.stat().st_ino != built
+    assert sorted(p.name for p in index.parent.iterdir() if p.name.startswith(".lake-search")) == []
 
 
 @pytest.mark.parametrize("command", [["sql", "select 1"], ["search", "Haftar"], ["status"]])
