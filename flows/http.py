@@ -2,8 +2,9 @@
 
 One `Fetcher` per batch of work, used from one event loop. It enforces, per request:
 http(s) only; no loopback/private/link-local/multicast addresses (unless allowed), checked on
-every redirect hop, and connections go only to the addresses that were checked (a name cannot
-answer the check with a public address and the connect with a private one); robots.txt (RFC 9309) for pages; a per-host concurrency limit and delay
+every redirect hop, with connections made only to the addresses that were checked (a name
+cannot answer the check with a public address and the connection with a private one);
+robots.txt (RFC 9309) for pages; a per-host concurrency limit and delay
 (each hop waits for its own host's turn); a total deadline on the network exchanges, across
 redirects (a slow drip cannot hold a worker; waiting for a host's turn is not on that clock);
 a size cap counted on the *decoded* body (a gzip bomb trips it while inflating); retries with
@@ -18,7 +19,7 @@ import logging
 import random
 import socket
 from collections import defaultdict
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
@@ -257,8 +258,8 @@ class _CheckedBackend(httpcore.AsyncNetworkBackend):
     certificate against the name: httpcore passes it as the server name, not the address.
     """
 
-    def __init__(self, addresses) -> None:
-        self._addresses = addresses  # async (host, port) -> [address, ...], cached per Fetcher
+    def __init__(self, addresses: Callable[[str, int], Awaitable[list[str]]]) -> None:
+        self._addresses = addresses  # the Fetcher's lookup, cached per host
         self._inner = httpcore.AnyIOBackend()
 
     async def connect_tcp(self, host: str, port: int, timeout: float | None = None,
