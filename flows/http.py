@@ -21,6 +21,7 @@ import socket
 from collections import defaultdict
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
+from itertools import zip_longest
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from datetime import datetime, timezone
@@ -71,16 +72,18 @@ class Fetcher:
         """`allowed_endpoints`: (address, port) pairs let through although not public, such as a test
         server on 127.0.0.1; every other destination is still checked, on every hop."""
         self.settings = settings
+        limits = httpx.Limits(max_connections=settings.concurrency, max_keepalive_connections=settings.concurrency)
         self._allowed = frozenset((str(ipaddress.ip_address(address)), port)
                                   for address, port in allowed_endpoints)
         self._client = httpx.AsyncClient(
             headers={"User-Agent": settings.user_agent},
             timeout=httpx.Timeout(settings.read_timeout, connect=settings.connect_timeout),
             follow_redirects=False,  # every hop is checked here
-            # A mount rather than `transport=`, so proxies from the environment still apply.
-            mounts={"all://": _CheckedTransport(
-                _CheckedBackend(self._resolve),
-                httpx.Limits(max_connections=settings.concurrency, max_keepalive_connections=settings.concurrency))},
+            limits=limits,
+            # Our transport connects only to checked addresses. Giving one turns off httpx's
+            # reading of HTTP_PROXY/NO_PROXY (whose mounts would bypass it): a proxy is a setting.
+            transport=_CheckedTransport(_CheckedBackend(self._checked_addresses), limits),
+            proxy=settings.proxy or None,
         )
         self._all = asyncio.Semaphore(settings.concurrency)
         self._hosts: dict[str, asyncio.Semaphore] = defaultdict(
@@ -187,16 +190,27 @@ class Fetcher:
             raise FetchError("bad_scheme", url[:200])
         try:
             port = parts.port or (443 if parts.scheme == "https" else 80)
-        except ValueError as exc:  # "http://example.com:99999/"
+            # the host as the connection spells it: IDNA 2008 punycode ("faß.de" is not "fass.de")
+            host = httpx.URL(url).raw_host.decode("ascii")
+        except (ValueError, httpx.InvalidURL) as exc:  # "http://example.com:99999/", a bad IDN
             raise FetchError("bad_url", f"{url[:200]}: {exc}") from exc
+        await self._checked_addresses(host, port)
+
+    async def _checked_addresses(self, host: str, port: int) -> list[str]:
+        """The addresses of `host`, all of them public or allowed, else FetchError.
+
+        The one check, made before each hop and again by the connection (`_CheckedBackend`),
+        which connects only to the addresses it returns."""
+        addresses = await self._resolve(host, port)
         if self.settings.allow_private_hosts:
-            return
-        for address in await self._resolve(parts.hostname, port):
+            return addresses
+        for address in addresses:
             ip = ipaddress.ip_address(address.split("%")[0])
             if (not ip.is_global or ip.is_multicast) and (str(ip), port) not in self._allowed:
                 raise FetchError("private_address",
-                                 f"{parts.hostname} resolves to {ip}, which is not a public address "
+                                 f"{host} resolves to {ip}, which is not a public address "
                                  "(set NEWSDUCK_ALLOW_PRIVATE_HOSTS=1 for local use)")
+        return addresses
 
     async def _resolve(self, host: str, port: int) -> list[str]:
         """Addresses of a host, looked up once per Fetcher: a failing lookup fails the rest fast."""
@@ -215,6 +229,8 @@ class Fetcher:
                 loop.getaddrinfo(host, port, type=socket.SOCK_STREAM), self.settings.connect_timeout)
         except (OSError, TimeoutError) as exc:
             raise FetchError("dns_error", f"{host}: {exc}"[:200], transient=True) from exc
+        if not infos:
+            raise FetchError("dns_error", f"{host}: no addresses", transient=True)
         return list(dict.fromkeys(info[4][0] for info in infos))  # the resolver's order of preference
 
     async def _check_robots(self, url: str) -> None:
@@ -250,6 +266,11 @@ class Fetcher:
         return rules
 
 
+# An address that has not answered in this long gives way to the host's next one. RFC 8305
+# races them 250 ms apart; trying them in turn with a short bound is simpler and rarely slower.
+FALLBACK_CONNECT_SECONDS = 2.0
+
+
 class _CheckedBackend(httpcore.AsyncNetworkBackend):
     """Opens connections to the addresses the Fetcher looked up and checked, never to a new lookup.
 
@@ -259,15 +280,16 @@ class _CheckedBackend(httpcore.AsyncNetworkBackend):
     """
 
     def __init__(self, addresses: Callable[[str, int], Awaitable[list[str]]]) -> None:
-        self._addresses = addresses  # the Fetcher's lookup, cached per host
+        self._addresses = addresses  # the Fetcher's checked lookup, cached per host
         self._inner = httpcore.AnyIOBackend()
 
     async def connect_tcp(self, host: str, port: int, timeout: float | None = None,
                           local_address: str | None = None, socket_options=None) -> httpcore.AsyncNetworkStream:
-        *others, last = await self._addresses(host, port)
-        for address in others:  # in the resolver's order, as a browser falls back
+        *others, last = _alternate_families(await self._addresses(host, port))
+        for address in others:
+            short = min(timeout or FALLBACK_CONNECT_SECONDS, FALLBACK_CONNECT_SECONDS)
             try:
-                return await self._inner.connect_tcp(address, port, timeout, local_address, socket_options)
+                return await self._inner.connect_tcp(address, port, short, local_address, socket_options)
             except (httpcore.ConnectError, httpcore.ConnectTimeout):
                 continue
         return await self._inner.connect_tcp(last, port, timeout, local_address, socket_options)
@@ -280,12 +302,19 @@ class _CheckedBackend(httpcore.AsyncNetworkBackend):
         await self._inner.sleep(seconds)
 
 
+def _alternate_families(addresses: list[str]) -> list[str]:
+    """IPv6 and IPv4 addresses in turn, the resolver's first choice first (RFC 8305): a host
+    whose IPv6 is broken reaches IPv4 after one failed try, not after all its IPv6 addresses."""
+    first = [a for a in addresses if (":" in a) == (":" in addresses[0])]
+    other = [a for a in addresses if (":" in a) != (":" in addresses[0])]
+    return [a for pair in zip_longest(first, other) for a in pair if a is not None]
+
+
 class _CheckedTransport(httpx.AsyncHTTPTransport):
     """httpx's own transport over `_CheckedBackend`. httpx 0.28 takes no network backend, so the
-    connection pool it builds is replaced by one built with the same limits and ours."""
+    connection pool is built here; httpx's __init__ would only build one to throw away."""
 
     def __init__(self, backend: httpcore.AsyncNetworkBackend, limits: httpx.Limits) -> None:
-        super().__init__(limits=limits)
         self._pool = httpcore.AsyncConnectionPool(
             ssl_context=httpx.create_ssl_context(), max_connections=limits.max_connections,
             max_keepalive_connections=limits.max_keepalive_connections,

@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import time
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
@@ -178,10 +179,22 @@ def use_lake_index(con: duckdb.DuckDBPyConnection, path: Path) -> None:
     warehouse.load_extensions(con)
     _, fingerprint = con.execute(FINGERPRINT).fetchone()
     if _lake_index_fingerprint(path) != fingerprint:
-        _build_lake_index(con, path)
+        try:
+            _build_lake_index(con, path)
+        except (OSError, duckdb.IOException) as exc:  # e.g. a data directory this reader cannot write
+            log.warning("no lake search index at %s (%s): indexing in memory for this search", path, exc)
+            _index_lake_in_memory(con)
+            return
     con.execute(f"attach {quote(str(path))} as {LAKE_INDEX} (read_only)")
     con.execute(f"use {LAKE_INDEX}")
     con.execute(f"set search_path = '{LAKE_INDEX}.main,{lake.ALIAS}.main'")
+
+
+def _index_lake_in_memory(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(f"create table memory.main.articles as select article_id, title, body from {lake.ALIAS}.main.articles")
+    con.execute("use memory")
+    con.execute(f"set search_path = 'memory.main,{lake.ALIAS}.main'")  # the views stay the lake's
+    con.execute(BUILD_INDEX)
 
 
 def _lake_index_fingerprint(path: Path) -> str | None:
@@ -197,8 +210,11 @@ def _lake_index_fingerprint(path: Path) -> str | None:
 
 def _build_lake_index(con: duckdb.DuckDBPyConnection, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    building = path.with_name(f".{path.name}.{os.getpid()}.building")
-    building.unlink(missing_ok=True)
+    for left in path.parent.glob(f".{path.name}.building-*"):  # a build's file (and WAL) of a killed search
+        pid = int(re.search(r"building-(\d+)", left.name).group(1))
+        if pid == os.getpid() or not _running(pid):
+            left.unlink(missing_ok=True)
+    building = path.with_name(f".{path.name}.building-{os.getpid()}")
     started = time.perf_counter()
     con.execute(f"attach {quote(str(building))} as lake_search_build")
     try:
@@ -219,10 +235,21 @@ def _build_lake_index(con: duckdb.DuckDBPyConnection, path: Path) -> None:
     except BaseException:
         con.execute(f"use {lake.ALIAS}")
         con.execute("detach if exists lake_search_build")
-        building.unlink(missing_ok=True)
+        for left in (building, building.with_name(building.name + ".wal")):
+            left.unlink(missing_ok=True)
         raise
     os.replace(building, path)
     log.info("lake search index rebuilt over %s articles in %.2fs", count, time.perf_counter() - started)
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    return True
 
 
 def index_lag(con: duckdb.DuckDBPyConnection) -> int:

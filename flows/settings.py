@@ -51,6 +51,8 @@ class Settings(BaseSettings):
     allow_private_hosts: bool = Field(
         False, description="let feeds and pages on loopback/private addresses through (local use)"
     )
+    proxy: str = Field("", description="HTTP(S) proxy for every request, e.g. http://proxy:3128 "
+                                       "(HTTP_PROXY and NO_PROXY are not read)")
 
     # Backfill
     wayback_cdx_url: str = Field("https://web.archive.org/cdx/search/cdx", description="Wayback CDX API")

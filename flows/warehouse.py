@@ -129,8 +129,13 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
         lake.bootstrap(con, migrations_table)
     else:
         con.execute(migrations_table)
+    paths = sorted(MIGRATIONS_DIR.glob("[0-9][0-9][0-9][0-9]_*.sql"))
+    newest = con.execute("select max(version) from schema_migrations").fetchone()[0] or 0
+    if paths and newest > int(paths[-1].name[:4]):
+        raise MigrationError(f"the warehouse's schema is at version {newest}, newer than this newsduck's "
+                             f"{int(paths[-1].name[:4])}: upgrade newsduck (on a shared lake, every writer)")
     done = []
-    for path in sorted(MIGRATIONS_DIR.glob("[0-9][0-9][0-9][0-9]_*.sql")):
+    for path in paths:
         version, text = int(path.name[:4]), path.read_text(encoding="utf-8")
         checksum = hashlib.sha256(text.encode()).hexdigest()
 

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from flows.http import Fetcher, FetchError, retry_after_seconds
+from flows.http import FALLBACK_CONNECT_SECONDS, Fetcher, FetchError, _alternate_families, retry_after_seconds
 from flows.settings import Settings
 
 
@@ -166,7 +166,9 @@ def test_redirect_into_a_private_address_is_refused(site, target):
     assert error.reason == "private_address", error
 
 
-def test_the_connection_goes_to_the_address_that_was_checked(site, monkeypatch):
+@pytest.mark.parametrize("name, looked_up", [("rebind.test", "rebind.test"),
+                                               ("bücher.test", "xn--bcher-kva.test")])  # IDN: one spelling
+def test_the_connection_goes_to_the_address_that_was_checked(site, monkeypatch, name, looked_up):
     # DNS rebinding: a name answers the check with one address and every later lookup with a
     # private one. Only 127.0.0.1 on the test port is let through, standing for a public address;
     # the later answer, 10.0.0.1, must never be connected to (it would time out here).
@@ -174,7 +176,7 @@ def test_the_connection_goes_to_the_address_that_was_checked(site, monkeypatch):
     lookups = []
 
     def rebinding(host, port, *args, **kwargs):
-        if host != "rebind.test":
+        if host not in (name, looked_up):
             return real(host, port, *args, **kwargs)
         lookups.append(host)
         return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (next(answers), port))]
@@ -184,11 +186,56 @@ def test_the_connection_goes_to_the_address_that_was_checked(site, monkeypatch):
 
     async def go():
         async with Fetcher(conf, allowed_endpoints=[("127.0.0.1", site.port)]) as fetcher:
-            first = await fetcher.fetch(f"http://rebind.test:{site.port}/page", max_bytes=1000, robots=False)
-            again = await fetcher.fetch(f"http://rebind.test:{site.port}/page", max_bytes=1000, robots=False)
+            first = await fetcher.fetch(f"http://{name}:{site.port}/page", max_bytes=1000, robots=False)
+            again = await fetcher.fetch(f"http://{name}:{site.port}/page", max_bytes=1000, robots=False)
             return first, again
     assert [r.body for r in asyncio.run(go())] == [b"fine", b"fine"]
-    assert lookups == ["rebind.test"] and site.hits["/page"] == 2
+    assert lookups == [looked_up] and site.hits["/page"] == 2
+
+
+def test_addresses_are_tried_one_family_then_the_other():
+    v6, v4 = ["2001:db8::1", "2001:db8::2", "2001:db8::3"], ["192.0.2.1", "192.0.2.2"]
+    assert _alternate_families(v6 + v4) == ["2001:db8::1", "192.0.2.1", "2001:db8::2", "192.0.2.2", "2001:db8::3"]
+    assert _alternate_families(v4 + v6[:1]) == ["192.0.2.1", "2001:db8::1", "192.0.2.2"]
+
+
+def test_a_dead_address_gives_way_to_the_next(site, monkeypatch):
+    # "multi.test" resolves to a black hole first and the test server second. The black hole is a
+    # listener on 127.0.0.2 (same port) whose backlog is full, so it drops new connections' SYNs:
+    # the page must come after the short fallback bound, not after the 30 s connect timeout.
+    hole = socket.socket()
+    hole.bind(("127.0.0.2", site.port))
+    hole.listen(0)
+    fillers = [socket.socket() for _ in range(3)]
+    for filler in fillers:
+        filler.setblocking(False)
+        filler.connect_ex(("127.0.0.2", site.port))
+    real = socket.getaddrinfo
+
+    def two_addresses(host, port, *args, **kwargs):
+        if host != "multi.test":
+            return real(host, port, *args, **kwargs)
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (a, port)) for a in ("127.0.0.2", "127.0.0.1")]
+    monkeypatch.setattr(socket, "getaddrinfo", two_addresses)
+    site.add("/page", "fine")
+    started = time.monotonic()
+    try:
+        response = fetch(f"http://multi.test:{site.port}/page", settings(connect_timeout=30, http_retries=0),
+                         robots=False)
+    finally:
+        for sock in (hole, *fillers):
+            sock.close()
+    took = time.monotonic() - started
+    assert response.body == b"fine"
+    assert FALLBACK_CONNECT_SECONDS - 0.5 <= took < FALLBACK_CONNECT_SECONDS + 10, took  # it did wait
+
+
+def test_a_proxy_setting_sends_every_request_through_the_proxy(site):
+    # The test server stands in for the proxy: a proxied request names the whole URL. Nothing
+    # listens on localhost:9, so the page can only have come through the proxy.
+    site.add("http://localhost:9/story", "via the proxy")
+    response = fetch("http://localhost:9/story", settings(proxy=site.url(""), http_retries=0), robots=False)
+    assert response.body == b"via the proxy" and site.hits["http://localhost:9/story"] == 1
 
 
 def test_https_verifies_the_certificate_against_the_name(tmp_path, monkeypatch):

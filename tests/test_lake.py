@@ -185,6 +185,14 @@ def test_readers_never_wait_for_a_writer(prefect_harness, newsroom, reference, l
     assert index.stat().st_ino != built
     assert sorted(p.name for p in index.parent.iterdir() if p.name.startswith(".lake-search")) == []
 
+    # a reader that cannot keep an index file (its data directory cannot be made) indexes in memory
+    (tmp_path / "a-file").write_text("")
+    answer = subprocess.run([str(Path(sys.executable).with_name("newsduck")), "search", "Ebola", "--json"],
+                            env=os.environ | lake_env(lake) | {"NEWSDUCK_DATA_DIR": str(tmp_path / "a-file" / "data")},
+                            cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert answer.returncode == 0 and "indexing in memory" in answer.stderr, answer.stderr
+    assert [json.loads(line)["article_id"] for line in answer.stdout.splitlines()] == [h["article_id"] for h in search("Ebola")]
+
 
 @pytest.mark.parametrize("command", [["sql", "select 1"], ["search", "Haftar"], ["status"]])
 def test_reading_a_lake_no_load_has_created(lake, tmp_path, command):

@@ -43,6 +43,18 @@ def test_schema_migrates_from_empty_and_reapplying_is_a_noop(tmp_path):
     assert {"feeds", "articles", "entities", "mentions", "runs", "events", "schema_migrations"} <= tables
 
 
+def test_an_older_newsduck_refuses_a_newer_schema(tmp_path, monkeypatch):
+    db, older = tmp_path / "w.duckdb", tmp_path / "migrations-older"
+    with warehouse.connect(db) as con:
+        warehouse.migrate(con)
+    older.mkdir()
+    for path in sorted(warehouse.MIGRATIONS_DIR.glob("*.sql"))[:-1]:
+        (older / path.name).write_text(path.read_text())
+    monkeypatch.setattr(warehouse, "MIGRATIONS_DIR", older)
+    with warehouse.connect(db) as con, pytest.raises(warehouse.MigrationError, match="newer than this newsduck"):
+        warehouse.migrate(con)
+
+
 def test_a_changed_migration_fails_loudly(tmp_path, monkeypatch):
     db = tmp_path / "w.duckdb"
     with warehouse.connect(db) as con:
