@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import errno
 import gzip
 import socket
 import ssl
@@ -210,6 +211,12 @@ def test_a_dead_address_gives_way_to_the_next(site, monkeypatch):
     for filler in fillers:
         filler.setblocking(False)
         filler.connect_ex(("127.0.0.2", site.port))
+    probe = socket.socket()
+    probe.settimeout(0.5)
+    if probe.connect_ex(("127.0.0.2", site.port)) != errno.EAGAIN:  # timed out: the hole holds
+        hole.close()
+        pytest.skip("this kernel answers a full backlog instead of dropping it (tcp_abort_on_overflow)")
+    probe.close()
     real = socket.getaddrinfo
 
     def two_addresses(host, port, *args, **kwargs):
