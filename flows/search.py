@@ -110,17 +110,22 @@ def refresh_index(con: duckdb.DuckDBPyConnection, *, force: bool = False) -> flo
     try:
         con.execute(BUILD_INDEX)
         seconds = time.perf_counter() - started
-        con.execute(
-            f"create table {STATE_TABLE} as select"
-            " $articles::bigint as articles, $fingerprint as fingerprint,"
-            " $built_at::timestamp as built_at, $seconds::double as seconds",
-            {"articles": count, "fingerprint": fingerprint, "built_at": warehouse.utcnow(), "seconds": seconds},
-        )
+        _record_index_state(con, count, fingerprint, seconds)
         con.commit()
     except Exception:
         con.rollback()
         raise
     return seconds
+
+
+def _record_index_state(con: duckdb.DuckDBPyConnection, articles: int, fingerprint: str, seconds: float) -> None:
+    """Beside a freshly built index, what it was built from (read back by `index_state`)."""
+    con.execute(
+        f"create table {STATE_TABLE} as select"
+        " $articles::bigint as articles, $fingerprint as fingerprint,"
+        " $built_at::timestamp as built_at, $seconds::double as seconds",
+        {"articles": articles, "fingerprint": fingerprint, "built_at": warehouse.utcnow(), "seconds": seconds},
+    )
 
 
 def refresh_after_load(con: duckdb.DuckDBPyConnection) -> None:
@@ -183,18 +188,25 @@ def use_lake_index(con: duckdb.DuckDBPyConnection, path: Path) -> None:
             _build_lake_index(con, path)
         except (OSError, duckdb.IOException) as exc:  # e.g. a data directory this reader cannot write
             log.warning("no lake search index at %s (%s): indexing in memory for this search", path, exc)
-            _index_lake_in_memory(con)
+            _index_lake_copy(con, "memory")
+            _search_in(con, "memory")
             return
     con.execute(f"attach {quote(str(path))} as {LAKE_INDEX} (read_only)")
-    con.execute(f"use {LAKE_INDEX}")
-    con.execute(f"set search_path = '{LAKE_INDEX}.main,{lake.ALIAS}.main'")
+    _search_in(con, LAKE_INDEX)
 
 
-def _index_lake_in_memory(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute(f"create table memory.main.articles as select article_id, title, body from {lake.ALIAS}.main.articles")
-    con.execute("use memory")
-    con.execute(f"set search_path = 'memory.main,{lake.ALIAS}.main'")  # the views stay the lake's
+def _index_lake_copy(con: duckdb.DuckDBPyConnection, catalog: str) -> None:
+    """Copy the lake's articles into `catalog` and index them there (the connection moves to it)."""
+    con.execute(f"create table {catalog}.main.articles as"
+                f" select article_id, title, body, body_hash from {lake.ALIAS}.main.articles")
+    con.execute(f"use {catalog}")
     con.execute(BUILD_INDEX)
+
+
+def _search_in(con: duckdb.DuckDBPyConnection, catalog: str) -> None:
+    """The index and its articles from `catalog`, everything else (the views) from the lake."""
+    con.execute(f"use {catalog}")
+    con.execute(f"set search_path = '{catalog}.main,{lake.ALIAS}.main'")
 
 
 def _lake_index_fingerprint(path: Path) -> str | None:
@@ -218,18 +230,9 @@ def _build_lake_index(con: duckdb.DuckDBPyConnection, path: Path) -> None:
     started = time.perf_counter()
     con.execute(f"attach {quote(str(building))} as lake_search_build")
     try:
-        con.execute("create table lake_search_build.main.articles as"
-                    f" select article_id, title, body, body_hash from {lake.ALIAS}.main.articles")
-        con.execute("use lake_search_build")
-        con.execute(BUILD_INDEX)
+        _index_lake_copy(con, "lake_search_build")
         count, fingerprint = con.execute(FINGERPRINT).fetchone()  # of the copy, not the lake now
-        con.execute(
-            f"create table {STATE_TABLE} as select"
-            " $articles::bigint as articles, $fingerprint as fingerprint,"
-            " $built_at::timestamp as built_at, $seconds::double as seconds",
-            {"articles": count, "fingerprint": fingerprint, "built_at": warehouse.utcnow(),
-             "seconds": time.perf_counter() - started},
-        )
+        _record_index_state(con, count, fingerprint, time.perf_counter() - started)
         con.execute(f"use {lake.ALIAS}")
         con.execute("detach lake_search_build")
     except BaseException:
