@@ -408,10 +408,11 @@ def read_checkpoints(settings: Settings, backfill_id: str) -> dict[str, Checkpoi
 
 def _read(settings: Settings, query: str, params: dict) -> list[tuple]:
     """A short read-only query; nothing when there is no database yet."""
-    if not warehouse.exists(settings.warehouse):
+    try:
+        with warehouse.connect(settings.warehouse, read_only=True, wait=settings.lock_wait) as con:
+            return con.execute(query, params).fetchall()
+    except warehouse.WarehouseMissing:
         return []
-    with warehouse.connect(settings.warehouse, read_only=True, wait=settings.lock_wait) as con:
-        return con.execute(query, params).fetchall()
 
 
 def _known_urls(settings: Settings, urls: list[str], logger) -> set[str]:

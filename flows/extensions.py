@@ -16,6 +16,10 @@ def extension_path(module: str, name: str) -> Path:
     return Path(package.__file__).parent / "extensions" / f"v{duckdb.__version__}" / f"{name}.duckdb_extension"
 
 
+def fts_extension_path() -> Path:
+    return extension_path("duckdb_extension_fts", "fts")
+
+
 def postgres_extension_path() -> Path:
     """The postgres extension under the file name DuckDB expects.
 

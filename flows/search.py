@@ -28,7 +28,7 @@ from pathlib import Path
 import duckdb
 
 from flows import lake, warehouse
-from flows.extensions import extension_path, load_statement, quote
+from flows.extensions import fts_extension_path, load_statement, quote
 from flows.queries import bind_params
 from transforms.snippets import Snippet, make_snippet
 
@@ -130,7 +130,10 @@ def _record_index_state(con: duckdb.DuckDBPyConnection, articles: int, fingerpri
 
 def refresh_after_load(con: duckdb.DuckDBPyConnection) -> None:
     """The loader's last step. The index is derived data: a failed rebuild is logged, not raised,
-    so it never undoes or fails a load (the next load tries again)."""
+    so it never undoes or fails a load (the next load tries again). A lake's readers keep their
+    own indexes (`use_lake_index`): nothing to do here."""
+    if lake.is_lake(con):
+        return
     try:
         seconds = refresh_index(con)
     except (duckdb.Error, ImportError, OSError) as exc:
@@ -300,7 +303,7 @@ def print_hits(hits: list[SearchHit], *, as_json: bool = False) -> None:
 def fts_load_statement() -> str:
     """The SQL that loads the fts extension from the installed wheel, for other DuckDB 1.5.5
     clients (the DuckDB CLI, harlequin) working offline."""
-    return load_statement(extension_path("duckdb_extension_fts", "fts")) + ";"
+    return load_statement(fts_extension_path()) + ";"
 
 
 if __name__ == "__main__":  # python -m flows.search > fts.sql

@@ -21,7 +21,7 @@ from pathlib import Path
 import duckdb
 
 from flows import lake, staging
-from flows.extensions import extension_path, load_statement
+from flows.extensions import fts_extension_path, load_statement
 from flows.lake import Lake, LakeError  # noqa: F401 (LakeError: for callers)
 
 log = logging.getLogger(__name__)
@@ -105,7 +105,7 @@ def connect(db: Target, *, read_only: bool = False, wait: float = 0.0) -> Iterat
 
 def load_extensions(con: duckdb.DuckDBPyConnection) -> None:
     """Load the full-text search extension from its installed wheel: never from the network."""
-    con.execute(load_statement(extension_path("duckdb_extension_fts", "fts")))
+    con.execute(load_statement(fts_extension_path()))
 
 
 def lock_holder(exc: Exception) -> str:
@@ -129,8 +129,10 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
         lake.bootstrap(con, migrations_table)
     else:
         con.execute(migrations_table)
+    applied_sql = "select version, checksum from schema_migrations"
     paths = sorted(MIGRATIONS_DIR.glob("[0-9][0-9][0-9][0-9]_*.sql"))
-    newest = con.execute("select max(version) from schema_migrations").fetchone()[0] or 0
+    applied = dict(con.execute(applied_sql).fetchall())
+    newest = max(applied, default=0)
     if paths and newest > int(paths[-1].name[:4]):
         raise MigrationError(f"the warehouse's schema is at version {newest}, newer than this newsduck's "
                              f"{int(paths[-1].name[:4])}: upgrade newsduck (on a shared lake, every writer)")
@@ -138,13 +140,14 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
     for path in paths:
         version, text = int(path.name[:4]), path.read_text(encoding="utf-8")
         checksum = hashlib.sha256(text.encode()).hexdigest()
+        if version in applied:  # no transaction: on a lake each one would be a catalog snapshot
+            if applied[version] != checksum:
+                raise MigrationError(f"{path.name} changed after it was applied; add a new migration instead")
+            continue
 
         def apply() -> bool:
-            applied = dict(con.execute("select version, checksum from schema_migrations").fetchall())
-            if version in applied:
-                if applied[version] != checksum:
-                    raise MigrationError(f"{path.name} changed after it was applied; add a new migration instead")
-                return False
+            if version in dict(con.execute(applied_sql).fetchall()):
+                return False  # another writer of the lake applied it meanwhile
             con.execute(lake.lake_ddl(text) if in_lake else text)
             con.execute("insert into schema_migrations values (?, ?, ?, ?)",
                         [version, path.stem, checksum, utcnow()])
@@ -281,7 +284,7 @@ def load_staged(db: Target, staging_dir: Path, *, wait: float, refresh_search: b
                     totals[key] += value
         from flows import search  # not at the top: flows.search imports this module
 
-        if refresh_search and not isinstance(db, Lake):
+        if refresh_search:
             search.refresh_after_load(con)
     return totals
 

@@ -16,6 +16,9 @@
 -- ids; a stored entity that newcomers joined takes the fullest name (most words). Two entities
 -- one article keeps apart are never joined. Ambiguity links nothing.
 
+-- How full a name is: its words ("Khalifa Haftar" is fuller than "Haftar").
+create or replace temp macro name_words(name) as len(string_split(name, ' '));
+
 create or replace temp table batch_entities as
 select *
 from stage_entities
@@ -258,7 +261,7 @@ from (
         entity_remap.new_id as entity_id,
         arg_max(
             {'name': newcomers.name, 'name_norm': newcomers.name_norm},
-            [len(string_split(newcomers.name, ' ')), length(newcomers.name)]
+            [name_words(newcomers.name), length(newcomers.name)]
         ) as fullest
     from entity_remap
     join newcomers
@@ -266,7 +269,7 @@ from (
     group by entity_remap.new_id
 ) as fuller
 where entities.entity_id = fuller.entity_id
-    and len(string_split(fuller.fullest.name, ' ')) > len(string_split(entities.name, ' '));
+    and name_words(fuller.fullest.name) > name_words(entities.name);
 
 create or replace temp table batch_entities_final as
 select
@@ -289,7 +292,7 @@ with named as (
         coalesce(r.new_id, e.entity_id) as entity_id,
         arg_max(
             {'name': e.name, 'name_norm': e.name_norm},
-            [len(string_split(e.name, ' ')), length(e.name), e.mention_count]
+            [name_words(e.name), length(e.name), e.mention_count]
         ) as fullest,
         any_value(e.label) as label,
         $now as first_seen_at
