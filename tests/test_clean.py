@@ -138,6 +138,17 @@ def test_a_page_date_in_the_future_is_not_believed():
     assert extract_article(soon, url, now=now).published_at == datetime(2026, 12, 2, 6, 0)
 
 
+@pytest.mark.parametrize("source", ["sitemap", "list", "wayback"])
+def test_a_backfill_source_date_in_the_future_is_not_believed(source):
+    # A sitemap's news:publication_date, a URL list's column or an archive's capture date reach
+    # the cleaner as the entry's date: after now, they are no date either, and the URL's is used.
+    url = "https://news.example.org/world/2019/04/05/libya-talks/"
+    html = _page("<article><p>" + "The talks in Tripoli went on late into the night. " * 8 + "</p></article>")
+    entry = _entry(url, published_at=datetime(2031, 4, 5), date_source=source)
+    result = extract_article(html, url, entry, now=datetime(2026, 12, 1, 12, 0))
+    assert (result.published_at, result.date_source) == (datetime(2019, 4, 5), "url")
+
+
 @pytest.mark.parametrize(
     ("feed_date", "expected", "source"),
     [

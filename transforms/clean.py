@@ -31,7 +31,7 @@ from transforms.urls import pick_canonical
 # The installed trafilatura's version, so an upgrade makes stored articles reprocess candidates;
 # bump the suffix when the cleaning (this module, decode.py, pagemeta.py) changes what it
 # produces for the same page.
-EXTRACTOR_VERSION = f"trafilatura-{trafilatura.__version__}+nd2"
+EXTRACTOR_VERSION = f"trafilatura-{trafilatura.__version__}+nd3"
 
 _MIN_WORDS = 20  # fewer words than this is not an article body
 _FEED_RATIO = 0.5  # a page body under half the feed text's length was cut short: use the feed

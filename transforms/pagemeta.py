@@ -127,10 +127,13 @@ def _url_date(url: str) -> datetime | None:
 def pick_date(page: datetime | None, precise: bool, feed: datetime | None, url: str,
                feed_source: str = "feed", now: datetime | None = None) -> tuple[datetime | None, str]:
     """Most precise trustworthy date and its source; a date after `now` (beyond a day's slack for
-    time zones) is no date at all. The feed's dates were checked when the feed was parsed."""
+    time zones) is no date at all, whoever gave it: the page, the URL, a feed, a sitemap or list."""
     too_late = now + FUTURE_SLACK if now else None
-    if page and too_late and page > too_late:
-        page = None
+
+    def believable(day: datetime | None) -> datetime | None:
+        return None if day is None or (too_late and day > too_late) else day
+
+    page, feed, from_url = believable(page), believable(feed), believable(_url_date(url))
     # a page timestamp with an offset > the feed's timestamp (if it agrees with a date-only page
     # value to within a day) > a date-only page value > a date in the URL > a capture date (an
     # archive's fetch time: when the page was already out, so only the last resort)
@@ -142,8 +145,7 @@ def pick_date(page: datetime | None, precise: bool, feed: datetime | None, url: 
         return feed, feed_source
     if page:
         return page, "page"
-    from_url = _url_date(url)
-    if from_url and not (too_late and from_url > too_late):
+    if from_url:
         return from_url, "url"
     return (captured, feed_source) if captured else (None, "none")
 
