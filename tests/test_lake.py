@@ -187,27 +187,25 @@ def test_readers_never_wait_for_a_writer(prefect_harness, newsroom, reference, l
 
     # a reader that cannot keep an index file (its data directory cannot be made) indexes in memory
     (tmp_path / "a-file").write_text("")
-    answer = subprocess.run([str(Path(sys.executable).with_name("newsduck")), "search", "Ebola", "--json"],
-                            env=os.environ | lake_env(lake) | {"NEWSDUCK_DATA_DIR": str(tmp_path / "a-file" / "data")},
-                            cwd=tmp_path, capture_output=True, text=True, timeout=60)
-    assert answer.returncode == 0 and "indexing in memory" in answer.stderr, answer.stderr
+    answer = newsduck(lake, tmp_path, "search", "Ebola", "--json",
+                      env={"NEWSDUCK_DATA_DIR": str(tmp_path / "a-file" / "data")})
+    assert "indexing in memory" in answer.stderr, answer.stderr
     assert [json.loads(line)["article_id"] for line in answer.stdout.splitlines()] == [h["article_id"] for h in search("Ebola")]
 
 
 @pytest.mark.parametrize("command", [["sql", "select 1"], ["search", "Haftar"], ["status"]])
 def test_reading_a_lake_no_load_has_created(lake, tmp_path, command):
     # A reader neither fails obscurely nor creates the lake: it points at what to run first.
-    answer = subprocess.run([str(Path(sys.executable).with_name("newsduck")), *command],
-                            env=os.environ | lake_env(lake), cwd=tmp_path, capture_output=True, text=True,
-                            timeout=60)
-    assert answer.returncode == 2 and "newsduck run" in answer.stderr, answer.stderr
+    answer = newsduck(lake, tmp_path, *command, returncode=2)
+    assert "newsduck run" in answer.stderr, answer.stderr
     assert not warehouse.exists(lake)
 
 
-def newsduck(lake: Lake, cwd: Path, *args: str) -> subprocess.CompletedProcess:
-    """The CLI in its own process, on the lake, not waiting for any lock."""
+def newsduck(lake: Lake, cwd: Path, *args: str, env: dict[str, str] | None = None,
+             returncode: int = 0) -> subprocess.CompletedProcess:
+    """The CLI in its own process, on the lake, not waiting for any lock; `env` adds settings."""
     answer = subprocess.run([str(Path(sys.executable).with_name("newsduck")), *args],
-                            env=os.environ | lake_env(lake) | {"NEWSDUCK_SQL_LOCK_WAIT": "0"},
+                            env=os.environ | lake_env(lake) | {"NEWSDUCK_SQL_LOCK_WAIT": "0"} | (env or {}),
                             cwd=cwd, capture_output=True, text=True, timeout=60)
-    assert answer.returncode == 0, answer.stderr
+    assert answer.returncode == returncode, answer.stderr
     return answer
