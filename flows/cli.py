@@ -295,11 +295,11 @@ def report(
     from flows.report import build_report
 
     settings = get_settings(db=db)
-    if not warehouse.exists(settings.warehouse):
-        _no_warehouse(settings)
     try:
         result = build_report(settings.warehouse, out, since=since.date() if since else None,
                               until=until.date() if until else None, wait=settings.sql_lock_wait)
+    except warehouse.WarehouseMissing:
+        _no_warehouse(settings)
     except warehouse.DatabaseBusy as exc:
         _fail(f"{exc}. Try again when it has finished.")
     empty = [c.title for c in result.charts if c.spec is None]

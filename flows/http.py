@@ -81,7 +81,8 @@ class Fetcher:
             follow_redirects=False,  # every hop is checked here
             limits=limits,
             # Our transport connects only to checked addresses. Giving one turns off httpx's
-            # reading of HTTP_PROXY/NO_PROXY (whose mounts would bypass it): a proxy is a setting.
+            # reading of HTTP_PROXY/NO_PROXY (whose mounts would bypass it): a proxy is a setting,
+            # and with one httpx sends everything through it, which looks names up itself.
             transport=_CheckedTransport(_CheckedBackend(self._checked_addresses), limits),
             proxy=settings.proxy or None,
         )

@@ -151,6 +151,7 @@ def search(con: duckdb.DuckDBPyConnection, query: str, *, since: date | None = N
     On a lake, `lake_index` is where this reader keeps its index (see `use_lake_index`).
     Raises NoSearchIndex when the database has no index yet.
     """
+    warehouse.load_extensions(con)
     if lake.is_lake(con):
         if lake_index is None:
             raise ValueError("searching a lake needs a path for its local index")
@@ -158,7 +159,6 @@ def search(con: duckdb.DuckDBPyConnection, query: str, *, since: date | None = N
     elif index_state(con) is None:
         raise NoSearchIndex("this database has no search index yet: it is built after each load "
                             "(run `newsduck load`, or an ingest run)")
-    warehouse.load_extensions(con)
     terms_sql = TERMS_SQL.read_text(encoding="utf-8")
     terms = [row[0] for row in con.execute(terms_sql, bind_params(terms_sql, {"query": query})).fetchall()]
     search_sql = SEARCH_SQL.read_text(encoding="utf-8")
@@ -184,7 +184,6 @@ def use_lake_index(con: duckdb.DuckDBPyConnection, path: Path) -> None:
     running at the same moment keeps the file it opened. The connection then reads the index
     file first and the lake for the rest (the views).
     """
-    warehouse.load_extensions(con)
     _, fingerprint = con.execute(FINGERPRINT).fetchone()
     if _lake_index_fingerprint(path) != fingerprint:
         try:
@@ -254,7 +253,7 @@ def _running(pid: int) -> bool:
     except ProcessLookupError:
         return False
     except PermissionError:  # someone else's process
-        return True
+        pass
     return True
 
 

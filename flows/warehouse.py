@@ -15,12 +15,12 @@ import random
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
 from pathlib import Path
 
 import duckdb
 
 from flows import lake, staging
+from flows.clock import utcnow  # noqa: F401 (warehouse.utcnow: for callers)
 from flows.extensions import fts_extension_path, load_statement
 from flows.lake import Lake, LakeError  # noqa: F401 (LakeError: for callers)
 
@@ -41,11 +41,6 @@ class DatabaseBusy(RuntimeError):
 
 class MigrationError(RuntimeError):
     """A migration that was applied has changed on disk, or failed."""
-
-
-def utcnow() -> datetime:
-    """Current UTC time, naive (all timestamps in the warehouse are UTC)."""
-    return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
 class WarehouseMissing(LookupError):

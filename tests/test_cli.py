@@ -65,7 +65,7 @@ def test_sql_names_the_process_holding_the_lock(env, monkeypatch):
         holder.wait()
 
 
-@pytest.mark.parametrize("command", [["sql", "select 1"], ["search", "Haftar"], ["status"]])
+@pytest.mark.parametrize("command", [["sql", "select 1"], ["search", "Haftar"], ["status"], ["report"]])
 def test_reading_without_a_database(env, command):
     result = newsduck(*command)
     assert result.returncode == 2 and "newsduck init" in result.stderr
