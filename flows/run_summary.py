@@ -125,11 +125,10 @@ def summary_markdown(run_id: str, outcomes: list[FeedOutcome], totals: Counter, 
     columns += (["staged, not merged"] if pending else []) + ["already seen", "failed", "reasons"]
     lines += ["| " + " | ".join(columns) + " |",
               "|---|---|" + "---:|" * (len(columns) - 3) + "---|"]
-    for o in summary_order(outcomes):
-        status = o.status if o.status != "error" else f"error: {o.error}"
-        reasons = ", ".join(f"{reason} ×{n}" for reason, n in o.failed.most_common())
-        name = (o.source.name or o.title or o.source.url).replace("|", "/")
-        cells = [name, status, len(o.entries)] + ([o.new, o.duplicates] if counted else [])
-        cells += ([o.pending] if pending else []) + [o.known + o.stored, sum(o.failed.values()), reasons]
+    for row in (feed_summary(o, counted) for o in summary_order(outcomes)):  # the result's rows, as text
+        status = row["status"] if row["status"] != "error" else f"error: {row['error'] or ''}"
+        reasons = ", ".join(f"{reason} ×{n}" for reason, n in row["reasons"].items())
+        cells = [row["name"].replace("|", "/"), status, row["items"]] + ([row["new"], row["duplicates"]] if counted else [])
+        cells += ([row["pending"]] if pending else []) + [row["already_seen"], row["failed"], reasons]
         lines.append("| " + " | ".join(str(c) for c in cells) + " |")
     return "\n".join(lines)
