@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import errno
 import gzip
+import itertools
 import socket
 import ssl
 import time
@@ -22,16 +23,46 @@ def settings(**overrides) -> Settings:
     return Settings(**(values | overrides))
 
 
-def fetch(url: str, conf: Settings | None = None, **kw):
+def fetch_in_turn(urls: list[str], conf: Settings | None = None, endpoints=(), max_bytes: int = 100_000,
+                  **kw) -> list:
+    """Fetch the URLs one after another on one Fetcher (`endpoints`: its allowed_endpoints):
+    each Response, or the FetchError it raised."""
     async def go():
-        async with Fetcher(conf or settings()) as fetcher:
-            return await fetcher.fetch(url, max_bytes=kw.pop("max_bytes", 100_000), **kw)
+        results = []
+        async with Fetcher(conf or settings(), allowed_endpoints=endpoints) as fetcher:
+            for url in urls:
+                try:
+                    results.append(await fetcher.fetch(url, max_bytes=max_bytes, **kw))
+                except FetchError as exc:
+                    results.append(exc)
+        return results
     return asyncio.run(go())
 
 
-def failure(url: str, conf: Settings | None = None, **kw) -> FetchError:
+def fetch(url: str, conf: Settings | None = None, endpoints=(), **kw):
+    (result,) = fetch_in_turn([url], conf, endpoints, **kw)
+    if isinstance(result, FetchError):
+        raise result
+    return result
+
+
+def fake_dns(monkeypatch, names: tuple[str, ...], answers) -> list[str]:
+    """Lookups of `names` answer the next address list of `answers`; others go to the real
+    resolver. Returns the names looked up, in order, as the resolver was asked."""
+    real, lookups = socket.getaddrinfo, []
+
+    def resolve(host, port, *args, **kwargs):
+        if host not in names:
+            return real(host, port, *args, **kwargs)
+        lookups.append(host)
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, port)) for address in next(answers)]
+    monkeypatch.setattr(socket, "getaddrinfo", resolve)
+    return lookups
+
+
+def failure(url: str, conf: Settings | None = None, endpoints=(), **kw) -> FetchError:
     with pytest.raises(FetchError) as caught:
-        fetch(url, conf, **kw)
+        fetch(url, conf, endpoints, **kw)
     return caught.value
 
 
@@ -108,12 +139,7 @@ def test_fifty_megabytes_without_content_length_trips_the_streaming_cap(site):
 def test_a_lying_content_length_is_held_to_what_it_claims(site):
     site.add("/liar", b"x" * 50_000_000, declared_length=1000)
     site.add("/after", "fine")
-
-    async def go():
-        async with Fetcher(settings()) as fetcher:
-            return (await fetcher.fetch(site.url("/liar"), max_bytes=100_000),
-                    await fetcher.fetch(site.url("/after"), max_bytes=1000))
-    liar, after = asyncio.run(go())
+    liar, after = fetch_in_turn([site.url("/liar"), site.url("/after")])
     assert liar.body == b"x" * 1000 and site.sent["/liar"] < 25_000_000
     # The surplus bytes are not read as the next response on a reused connection.
     assert after.body == b"fine" and site.hits["/after"] == 1
@@ -155,16 +181,9 @@ def test_redirect_into_a_private_address_is_refused(site, target):
     site.add("/ok", "fine")
     site.add("/jump", status=302, headers={"Location": target})
     conf = settings(allow_private_hosts=False, http_retries=0, connect_timeout=1)
-
-    async def go():
-        async with Fetcher(conf, allowed_endpoints=[("127.0.0.1", site.port)]) as fetcher:
-            ok = await fetcher.fetch(site.url("/ok"), max_bytes=1000)
-            with pytest.raises(FetchError) as caught:
-                await fetcher.fetch(site.url("/jump"), max_bytes=1000)
-            return ok, caught.value
-    ok, error = asyncio.run(go())
+    ok, error = fetch_in_turn([site.url("/ok"), site.url("/jump")], conf, [("127.0.0.1", site.port)])
     assert ok.body == b"fine" and site.hits["/jump"] == 1
-    assert error.reason == "private_address", error
+    assert isinstance(error, FetchError) and error.reason == "private_address", error
 
 
 @pytest.mark.parametrize("name, looked_up", [("rebind.test", "rebind.test"),
@@ -173,24 +192,12 @@ def test_the_connection_goes_to_the_address_that_was_checked(site, monkeypatch, 
     # DNS rebinding: a name answers the check with one address and every later lookup with a
     # private one. Only 127.0.0.1 on the test port is let through, standing for a public address;
     # the later answer, 10.0.0.1, must never be connected to (it would time out here).
-    answers, real = iter(["127.0.0.1"] + ["10.0.0.1"] * 10), socket.getaddrinfo
-    lookups = []
-
-    def rebinding(host, port, *args, **kwargs):
-        if host not in (name, looked_up):
-            return real(host, port, *args, **kwargs)
-        lookups.append(host)
-        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (next(answers), port))]
-    monkeypatch.setattr(socket, "getaddrinfo", rebinding)
+    lookups = fake_dns(monkeypatch, (name, looked_up), iter([["127.0.0.1"]] + [["10.0.0.1"]] * 10))
     site.add("/page", "fine")
     conf = settings(allow_private_hosts=False, http_retries=0, connect_timeout=1)
-
-    async def go():
-        async with Fetcher(conf, allowed_endpoints=[("127.0.0.1", site.port)]) as fetcher:
-            first = await fetcher.fetch(f"http://{name}:{site.port}/page", max_bytes=1000, robots=False)
-            again = await fetcher.fetch(f"http://{name}:{site.port}/page", max_bytes=1000, robots=False)
-            return first, again
-    assert [r.body for r in asyncio.run(go())] == [b"fine", b"fine"]
+    page = f"http://{name}:{site.port}/page"
+    results = fetch_in_turn([page, page], conf, [("127.0.0.1", site.port)], robots=False)
+    assert [getattr(r, "body", r) for r in results] == [b"fine", b"fine"]
     assert lookups == [looked_up] and site.hits["/page"] == 2
 
 
@@ -217,13 +224,7 @@ def test_a_dead_address_gives_way_to_the_next(site, monkeypatch):
         hole.close()
         pytest.skip("this kernel answers a full backlog instead of dropping it (tcp_abort_on_overflow)")
     probe.close()
-    real = socket.getaddrinfo
-
-    def two_addresses(host, port, *args, **kwargs):
-        if host != "multi.test":
-            return real(host, port, *args, **kwargs)
-        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (a, port)) for a in ("127.0.0.2", "127.0.0.1")]
-    monkeypatch.setattr(socket, "getaddrinfo", two_addresses)
+    fake_dns(monkeypatch, ("multi.test",), itertools.repeat(["127.0.0.2", "127.0.0.1"]))
     site.add("/page", "fine")
     started = time.monotonic()
     try:
@@ -259,15 +260,10 @@ def test_https_verifies_the_certificate_against_the_name(tmp_path, monkeypatch):
     try:
         by_name = site.add("/secure", "sealed").replace("127.0.0.1", "localhost")
         conf = settings(allow_private_hosts=False, http_retries=0, connect_timeout=2)
-
-        async def go(url):
-            endpoints = [("127.0.0.1", site.port), ("::1", site.port)]  # localhost is both
-            async with Fetcher(conf, allowed_endpoints=endpoints) as fetcher:
-                return await fetcher.fetch(url, max_bytes=1000, robots=False)
-        assert asyncio.run(go(by_name)).body == b"sealed"
-        with pytest.raises(FetchError) as caught:
-            asyncio.run(go(site.url("/secure")))
-        assert caught.value.reason == "connect_error" and "CERTIFICATE_VERIFY_FAILED" in caught.value.detail
+        endpoints = [("127.0.0.1", site.port), ("::1", site.port)]  # localhost is both
+        assert fetch(by_name, conf, endpoints, robots=False).body == b"sealed"
+        error = failure(site.url("/secure"), conf, endpoints, robots=False)
+        assert error.reason == "connect_error" and "CERTIFICATE_VERIFY_FAILED" in error.detail
         assert site.hits["/secure"] == 1
     finally:
         site.close()
