@@ -359,12 +359,11 @@ def _build(doc: Doc, sent: Span, index: int, trigger: Token, text: str, entry: L
     location_id, location_text = None, ""
     where = clause.dep_ == "relcl" and any(c.lower_ in ("where", "when") for c in clause.children)
     if where:  # "fly to New Delhi on Tuesday, where he will meet Modi": the place before "where"
-        before = [(start, eid) for start, _end, eid in res.mention_spans
+        before = [(eid, doc[start:end].text) for start, end, eid in res.mention_spans
                   if sent.start <= start < clause.left_edge.i
                   and res.by_id[eid].label in PLACE_LABELS and eid not in used]
         if before:
-            start, location_id = before[-1]
-            location_text = _mention_text(doc, res, start)
+            location_id, location_text = before[-1]
     for head in (trigger, *chain) if location_id is None else ():
         places = [p for p in _places(head, place_skip | ({trigger.i} if head.i != trigger.i else set()),
                                      res, directional or head.i != trigger.i)
