@@ -124,7 +124,7 @@ def _kill_when(site: Site, tmp: Path, trigger, stall: tuple[str, dict] | None = 
     marked = None
     try:
         if stall:
-            marked = wait_for_marker(marker, proc, lambda: "".join(lines)) | {"flow_pid": proc.pid}
+            marked = wait_for_marker(marker, proc, lambda: "".join(lines))
         else:
             deadline = time.monotonic() + 120
             while proc.poll() is None and time.monotonic() < deadline and not trigger(lines, site):

@@ -43,14 +43,19 @@ def test_schema_migrates_from_empty_and_reapplying_is_a_noop(tmp_path):
     assert {"feeds", "articles", "entities", "mentions", "runs", "events", "schema_migrations"} <= tables
 
 
+def _use_migrations(monkeypatch, folder, paths, edit=lambda text: text) -> None:
+    """Migrate from `folder`, holding copies of the given migration files (edited by `edit`)."""
+    folder.mkdir()
+    for path in paths:
+        (folder / path.name).write_text(edit(path.read_text()))
+    monkeypatch.setattr(warehouse, "MIGRATIONS_DIR", folder)
+
+
 def test_an_older_newsduck_refuses_a_newer_schema(tmp_path, monkeypatch):
     db, older = tmp_path / "w.duckdb", tmp_path / "migrations-older"
     with warehouse.connect(db) as con:
         warehouse.migrate(con)
-    older.mkdir()
-    for path in sorted(warehouse.MIGRATIONS_DIR.glob("*.sql"))[:-1]:
-        (older / path.name).write_text(path.read_text())
-    monkeypatch.setattr(warehouse, "MIGRATIONS_DIR", older)
+    _use_migrations(monkeypatch, older, sorted(warehouse.MIGRATIONS_DIR.glob("*.sql"))[:-1])
     with warehouse.connect(db) as con, pytest.raises(warehouse.MigrationError, match="newer than this newsduck"):
         warehouse.migrate(con)
 
@@ -59,11 +64,8 @@ def test_a_changed_migration_fails_loudly(tmp_path, monkeypatch):
     db = tmp_path / "w.duckdb"
     with warehouse.connect(db) as con:
         warehouse.migrate(con)
-    edited = tmp_path / "migrations"
-    edited.mkdir()
-    for path in warehouse.MIGRATIONS_DIR.glob("*.sql"):
-        (edited / path.name).write_text(path.read_text() + "\n-- edited\n")
-    monkeypatch.setattr(warehouse, "MIGRATIONS_DIR", edited)
+    _use_migrations(monkeypatch, tmp_path / "migrations", warehouse.MIGRATIONS_DIR.glob("*.sql"),
+                    lambda text: text + "\n-- edited\n")
     with warehouse.connect(db) as con, pytest.raises(warehouse.MigrationError, match="changed after it was applied"):
         warehouse.migrate(con)
 
@@ -186,10 +188,7 @@ def test_entities_stored_before_name_norm_get_it_and_still_link(tmp_path, monkey
     """A warehouse made before migration 0005: its entities get their name's key, and a full name
     arriving after the migration joins a surname stored before it."""
     db, staged, old = tmp_path / "w.duckdb", tmp_path / "staged", tmp_path / "migrations-0004"
-    old.mkdir()
-    for path in sorted(warehouse.MIGRATIONS_DIR.glob("000[1-4]_*.sql")):
-        (old / path.name).write_text(path.read_text())
-    monkeypatch.setattr(warehouse, "MIGRATIONS_DIR", old)
+    _use_migrations(monkeypatch, old, sorted(warehouse.MIGRATIONS_DIR.glob("000[1-4]_*.sql")))
     stored = {"Haftar": "haftar", "Fayez Al-Serraj": "fayez al serraj", "The Ségou Times": "segou times",
               "U.N.": "un", "President Omar Bashir": "president omar bashir"}  # a title stays here
     with warehouse.connect(db) as con:
