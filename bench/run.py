@@ -129,13 +129,10 @@ def prefect_overhead(api_url: str) -> dict:
 
 def ceiling(db: Path, model: str, docs: int) -> dict:
     """spaCy alone over the stored clean bodies: best words/s over n_process and batch size."""
-    import duckdb
-
     from flows.nlp import load_pipeline
 
-    with duckdb.connect(str(db), read_only=True) as con:
-        bodies = [r[0] for r in con.execute("select body from articles order by article_id limit ?", [docs]).fetchall()]
-    words = sum(len(b.split()) for b in bodies)
+    bodies = stored_bodies(db, docs)
+    words = count_words(bodies)
     nlp = load_pipeline(model)
     best = {"words_per_s": 0.0}
     tried = []
@@ -151,12 +148,18 @@ def ceiling(db: Path, model: str, docs: int) -> dict:
     return best | {"docs": len(bodies), "words": words, "tried": tried, "components": nlp.pipe_names}
 
 
-def stored_words(db: Path) -> int:
-    """Words of the stored clean bodies, split on whitespace like the ceiling's."""
+def stored_bodies(db: Path, limit: int | None = None) -> list[str]:
+    """The stored clean bodies, by article id (the first `limit` of them)."""
     import duckdb
 
     with duckdb.connect(str(db), read_only=True) as con:
-        return sum(len(body.split()) for (body,) in con.execute("select body from articles").fetchall())
+        return [body for (body,) in con.execute("select body from articles order by article_id limit ?",
+                                                 [limit]).fetchall()]
+
+
+def count_words(bodies: list[str]) -> int:
+    """Words split on whitespace: the one count of the pipeline's and the ceiling's words/s."""
+    return sum(len(body.split()) for body in bodies)
 
 
 def machine() -> str:
@@ -197,10 +200,10 @@ def main() -> None:
     server, api_url = start_local_server(settings)
     lines: list[str] = []
     try:
-        site, catalogue, words = serve_site(args.n)
+        site, catalogue, _ = serve_site(args.n)
         first = run_ingest(catalogue, workdir / "main", api_url, extra)
         flow_s = first.get("seconds", {})
-        words = stored_words(workdir / "main" / "bench.duckdb")  # what spaCy saw, counted as the ceiling counts
+        words = count_words(stored_bodies(workdir / "main" / "bench.duckdb"))  # what spaCy saw
         lines += [
             f"Machine: {machine()}",
             "",
@@ -243,7 +246,7 @@ def main() -> None:
         for n in args.sizes:
             site, catalogue, _ = serve_site(n, seed=n)
             result = run_ingest(catalogue, workdir / f"n{n}", api_url, extra)
-            n_words = stored_words(workdir / f"n{n}" / "bench.duckdb")
+            n_words = count_words(stored_bodies(workdir / f"n{n}" / "bench.duckdb"))
             lines.append(f"| {n} | {result['wall']:.0f} s | {n_words / result['wall']:,.0f} | "
                          f"{result['peak_rss'] / 2**20:,.0f} MiB |")
             site.close()
