@@ -2,7 +2,7 @@
 
 Usage: python bench/quality_extraction.py [BENCH_DIR] [--worst N]
 BENCH_DIR holds html/<id>.html.gz and ground-truth.json (default: ../shared/eval/extraction
-relative to the repo root). Prints precision/recall/F1 of transforms.clean.extract_article, of
+relative to the repo root). Prints precision/recall/F1 of transforms.page.clean.extract_article, of
 trafilatura 2.3.1 with its defaults, and of the benchmark's stored trafilatura 2.0.0 output (a
 check of the metric: it must give the published 0.958), plus pages/s.
 
@@ -61,7 +61,7 @@ if str(REPO) not in sys.path:
 
 import trafilatura  # noqa: E402
 
-from transforms.clean import extract_article  # noqa: E402
+from transforms.page.clean import extract_article  # noqa: E402
 from transforms.records import Article  # noqa: E402
 
 DEFAULT_DIR = REPO.parent / "shared" / "eval" / "extraction"

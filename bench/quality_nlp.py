@@ -42,7 +42,7 @@ if str(ROOT) not in sys.path:
 
 from flows.nlp import analyze_texts  # noqa: E402
 from flows.settings import Settings  # noqa: E402
-from transforms.names import coarse_label, normalize_alias  # noqa: E402
+from transforms.nlp.names import coarse_label, normalize_alias  # noqa: E402
 from transforms.records import DocAnalysis, Entity, Event  # noqa: E402
 
 GOLD_DIR = ROOT / "tests" / "fixtures" / "gold"

@@ -22,8 +22,8 @@ from flows import compute, staging, warehouse, workers
 from flows.http import Fetcher, FetchError, Response
 from flows.nlp import nlp_version
 from flows.settings import Settings
-from transforms.clean import EXTRACTOR_VERSION
-from transforms.names import normalize_alias
+from transforms.page.clean import EXTRACTOR_VERSION
+from transforms.nlp.names import normalize_alias
 from transforms.records import Article, DocAnalysis, FeedEntry, Skipped
 from transforms.urls import article_id, canonicalize_url
 

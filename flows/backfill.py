@@ -32,9 +32,9 @@ from flows.backfill_sources import (Page, Passed, Source, Stop, Unit, sitemap_so
 from flows.ingest import load_staged
 from flows.runlock import run_lock
 from flows.settings import Settings, get_settings
-from transforms.backfill import DateWindow, parse_day
+from transforms.sources.backfill import DateWindow, parse_day
 from transforms.records import Article
-from transforms.shards import Shard, parse_shard
+from transforms.sources.shards import Shard, parse_shard
 
 
 @dataclass(frozen=True, slots=True)

@@ -30,13 +30,13 @@ from warcio.exceptions import ArchiveLoadFailed
 
 from flows.http import Fetcher, FetchError, Response
 from flows.settings import Settings
-from transforms.backfill import DateWindow, backfill_id, in_domains, parse_w3c_datetime
+from transforms.sources.backfill import DateWindow, backfill_id, in_domains, parse_w3c_datetime
 from transforms.records import FeedEntry, Skipped
-from transforms.sitemaps import ParsedSitemap, SitemapEntry, parse_sitemap
-from transforms.urllists import parse_url_list
+from transforms.sources.sitemaps import ParsedSitemap, SitemapEntry, parse_sitemap
+from transforms.sources.urllists import parse_url_list
 from transforms.urls import canonicalize_url
-from transforms.warc import classify_record
-from transforms.wayback import CdxPage, cdx_params, parse_cdx_json, snapshot_url
+from transforms.sources.warc import classify_record
+from transforms.sources.wayback import CdxPage, cdx_params, parse_cdx_json, snapshot_url
 
 MAX_SITEMAPS = 10_000  # child sitemaps followed from one index, nested indexes included
 MAX_INDEX_DEPTH = 3

@@ -93,7 +93,7 @@ def run(
     """
     from flows.catalogue import CatalogueError, read_catalogue
     from flows.runlock import RunInProgress, run_lock
-    from transforms.shards import parse_shard
+    from transforms.sources.shards import parse_shard
 
     settings = get_settings(db=db, feeds=feeds)
     try:
@@ -394,8 +394,8 @@ def backfill(
     """
     from flows.backfill_sources import warc_files
     from flows.runlock import RunInProgress, run_lock
-    from transforms.backfill import parse_day
-    from transforms.shards import parse_shard
+    from transforms.sources.backfill import parse_day
+    from transforms.sources.shards import parse_shard
 
     settings = get_settings(db=db)
     if files and not warc:
@@ -450,7 +450,7 @@ def reprocess(
     """
     from flows import warehouse
     from flows.runlock import RunInProgress, run_lock
-    from transforms.backfill import parse_day
+    from transforms.sources.backfill import parse_day
 
     settings = get_settings(db=db)
     if not warehouse.exists(settings.warehouse):

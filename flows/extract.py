@@ -10,7 +10,7 @@ from flows.http import Fetcher, FetchError
 from flows.nlp import analyze_texts
 from flows.settings import Settings
 from flows.clock import utcnow  # not flows.warehouse: a worker needs no DuckDB
-from transforms.clean import extract_article
+from transforms.page.clean import extract_article
 from transforms.records import Article, DocAnalysis, Skipped
 
 

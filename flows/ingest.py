@@ -25,9 +25,9 @@ from flows.catalogue import FeedSource, read_catalogue
 from flows.http import Fetcher, FetchError
 from flows.runlock import run_lock
 from flows.settings import Settings, get_settings
-from transforms.feeds import parse_feed
+from transforms.sources.feeds import parse_feed
 from transforms.records import FeedEntry, ParsedFeed
-from transforms.shards import Shard, feed_key, parse_shard
+from transforms.sources.shards import Shard, feed_key, parse_shard
 
 
 @task(name="fetch-feeds", retries=1, retry_delay_seconds=10, cache_policy=NO_CACHE)
@@ -100,7 +100,7 @@ def ingest_feeds(feeds_file: str | None = None, max_articles: int | None = None,
         feeds_file: the catalogue [default: NEWSDUCK_FEEDS].
         max_articles: fetch at most this many new articles.
         db: the DuckDB file [default: NEWSDUCK_DB].
-        shard: "i/n": only the feeds whose host hashes to shard i of n (transforms/shards.py),
+        shard: "i/n": only the feeds whose host hashes to shard i of n (transforms/sources/shards.py),
             so n workers split the catalogue site by site; each shard has its own run lock.
         task_runner: "local" or "dask": where cleaning and NLP run [default: NEWSDUCK_TASK_RUNNER].
         load: merge the staged batches into DuckDB (False: stage only, for `newsduck load`)

@@ -25,9 +25,9 @@ import spacy
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from transforms.events import Lexicon, parse_lexicon
-from transforms.gazetteer import SPANS_KEY, GazetteerEntry, parse_gazetteer, ruler_patterns
-from transforms.nlp import analyze_doc
+from transforms.nlp.events import Lexicon, parse_lexicon
+from transforms.nlp.gazetteer import SPANS_KEY, GazetteerEntry, parse_gazetteer, ruler_patterns
+from transforms.nlp.analyze import analyze_doc
 from transforms.records import DocAnalysis
 
 log = logging.getLogger(__name__)
@@ -158,7 +158,7 @@ def load_pipeline(model: str) -> Language:
     Returns:
         The pipeline: paragraph boundaries -> the model's tagger/parser/lemmatizer/ner -> a
         `span_ruler` that writes gazetteer matches to `doc.spans["gazetteer"]` (the resolver in
-        transforms/entities.py reconciles them with the statistical entities).
+        transforms/nlp/entities.py reconciles them with the statistical entities).
     """
     # Every shipped component is used: tagger+attribute_ruler feed the lemmatizer (event triggers
     # are lemmas), the parser gives sentences and the event arguments, ner the entities.

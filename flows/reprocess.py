@@ -34,8 +34,8 @@ from flows.ingest import load_staged
 from flows.nlp import nlp_version
 from flows.runlock import run_lock
 from flows.settings import Settings, get_settings
-from transforms.backfill import DateWindow, parse_day
-from transforms.clean import EXTRACTOR_VERSION
+from transforms.sources.backfill import DateWindow, parse_day
+from transforms.page.clean import EXTRACTOR_VERSION
 from transforms.records import Article, FeedEntry, Skipped
 
 SQL_DIR = warehouse.SQL_DIR

@@ -25,7 +25,7 @@ from typing import TypeVar
 from flows.nlp import analyze_texts, load_pipeline
 from flows.settings import Settings
 from flows.clock import utcnow  # not flows.warehouse: a worker needs no DuckDB
-from transforms.clean import extract_article
+from transforms.page.clean import extract_article
 from transforms.records import Article, DocAnalysis, FeedEntry, Skipped
 
 T = TypeVar("T")

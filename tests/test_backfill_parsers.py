@@ -10,12 +10,12 @@ from urllib.parse import parse_qs, urlencode
 import pytest
 
 from tests.backfillkit import Record, story_page, write_warc
-from transforms.backfill import DateWindow, backfill_id, in_domains, parse_day, parse_w3c_datetime
-from transforms.clean import extract_article
+from transforms.sources.backfill import DateWindow, backfill_id, in_domains, parse_day, parse_w3c_datetime
+from transforms.page.clean import extract_article
 from transforms.records import FeedEntry
-from transforms.urllists import parse_url_list
-from transforms.warc import classify_record
-from transforms.wayback import cdx_params, parse_cdx_json, parse_timestamp14
+from transforms.sources.urllists import parse_url_list
+from transforms.sources.warc import classify_record
+from transforms.sources.wayback import cdx_params, parse_cdx_json, parse_timestamp14
 
 
 def test_url_list_plain():

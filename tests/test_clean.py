@@ -1,4 +1,4 @@
-"""transforms.clean: real pages through real trafilatura, no mocks."""
+"""transforms.page.clean: real pages through real trafilatura, no mocks."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from transforms.clean import body_hash, extract_article, normalize_body
-from transforms.pagemeta import normalize_language
+from transforms.page.clean import body_hash, extract_article, normalize_body
+from transforms.page.pagemeta import normalize_language
 from transforms.records import Article, FeedEntry, Skipped
 
 PAGES = Path(__file__).parent / "fixtures" / "pages"

@@ -6,8 +6,8 @@ from collections import Counter
 
 import pytest
 
-from transforms.entities import resolve_entities
-from transforms.names import make_entity_id, normalize_alias, spelling_variants
+from transforms.nlp.entities import resolve_entities
+from transforms.nlp.names import make_entity_id, normalize_alias, spelling_variants
 
 SEED_REFERENTS = {
     ("Khalifa Haftar", "PERSON"), ("Antonio Guterres", "PERSON"), ("Fayez Al Sarraj", "PERSON"),
@@ -173,7 +173,7 @@ def test_first_name_reference_to_a_royal(nlp):
 
 
 def test_acronyms_from_word_prefixes():
-    from transforms.mentions import abbreviates
+    from transforms.nlp.mentions import abbreviates
 
     assert abbreviates("KFOR", "Kosovo Force")
     assert abbreviates("LNA", "Libyan National Army")

@@ -10,7 +10,7 @@ import pytest
 
 from flows.nlp import LEXICON_PATH, analyze_texts, read_lexicon
 from flows.settings import Settings
-from transforms.events import PLOVER_TYPES, parse_lexicon, quad_class
+from transforms.nlp.events import PLOVER_TYPES, parse_lexicon, quad_class
 from transforms.records import Event
 
 PUBLISHED = date(2019, 4, 5)

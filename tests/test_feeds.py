@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from transforms.feeds import html_to_text, parse_feed
+from transforms.sources.feeds import html_to_text, parse_feed
 from transforms.records import ParsedFeed, Skipped
 
 BASE = "https://news.example.com/feeds/world.xml"

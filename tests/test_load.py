@@ -12,7 +12,7 @@ import pytest
 
 from tests.sitekit import Item, Site, news_page, rss20
 from tests.test_crash import GOLD, _snapshot
-from transforms.shards import feed_key, shard_of
+from transforms.sources.shards import feed_key, shard_of
 
 
 def sites_by_shard(count: int = 2, per_shard: int = 2) -> dict[int, list[Site]]:

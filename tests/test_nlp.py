@@ -6,7 +6,7 @@ from datetime import date
 
 from flows.nlp import NLP_VERSION, analyze_texts, load_pipeline, nlp_version
 from flows.settings import Settings
-from transforms.gazetteer import SPANS_KEY
+from transforms.nlp.gazetteer import SPANS_KEY
 from transforms.records import DocAnalysis
 
 SEED_ENTITIES = {

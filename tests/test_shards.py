@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from transforms.shards import Shard, feed_key, parse_shard, shard_of
+from transforms.sources.shards import Shard, feed_key, parse_shard, shard_of
 
 
 def test_parse_and_hold():
@@ -36,7 +36,7 @@ def test_backfill_shards_split_warc_files_and_one_loader_merges(prefect_harness,
     from flows.backfill_sources import warc_source
     from flows.load import load_staged_batches
     from tests.backfillkit import Record, story_page, write_warc
-    from transforms.backfill import DateWindow
+    from transforms.sources.backfill import DateWindow
 
     files, owners = [], {0: 0, 1: 0}
     while min(owners.values()) < 2:  # file identities include the write time: pick until both shards have two

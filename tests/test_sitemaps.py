@@ -7,7 +7,7 @@ import gzip
 from datetime import datetime
 
 from transforms.records import Skipped
-from transforms.sitemaps import parse_sitemap
+from transforms.sources.sitemaps import parse_sitemap
 
 BASE = "https://news.example.com/sitemap.xml"
 

@@ -8,7 +8,7 @@ import duckdb
 import pytest
 
 from flows import staging, warehouse
-from transforms.names import make_entity_id, normalize_alias
+from transforms.nlp.names import make_entity_id, normalize_alias
 
 NOW = datetime(2019, 4, 5, 12, 0)
 

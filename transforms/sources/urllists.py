@@ -8,7 +8,7 @@ import io
 from dataclasses import dataclass
 from datetime import datetime
 
-from transforms.backfill import parse_w3c_datetime
+from transforms.sources.backfill import parse_w3c_datetime
 from transforms.records import Skipped
 from transforms.urls import canonicalize_url
 

@@ -1,7 +1,7 @@
 """The event lexicon: trigger rows typed by PLOVER, CAMEO and QuadClass (pure).
 
 Rows come from seeds/event_lexicon.csv (read by flows/nlp.py): trigger, object, subject,
-event_type, cameo_code, quad_class. See transforms/triggers.py for how a row matches a verb.
+event_type, cameo_code, quad_class. See transforms/nlp/triggers.py for how a row matches a verb.
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ from datetime import datetime
 
 from lxml import etree
 
-from transforms.backfill import parse_w3c_datetime
+from transforms.sources.backfill import parse_w3c_datetime
 from transforms.records import Skipped
 from transforms.urls import canonicalize_url
 

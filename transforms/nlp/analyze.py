@@ -6,8 +6,8 @@ from datetime import date
 
 from spacy.tokens import Doc
 
-from transforms.entities import resolve_entities
-from transforms.events import Lexicon, extract_events
+from transforms.nlp.entities import resolve_entities
+from transforms.nlp.events import Lexicon, extract_events
 from transforms.records import DocAnalysis
 
 
@@ -17,7 +17,7 @@ def analyze_doc(doc: Doc, published: date | None, lexicon: Lexicon) -> DocAnalys
     Args:
         doc: the parsed body.
         published: the article's publish date, the anchor for relative dates ("on Thursday").
-        lexicon: the event lexicon (transforms.events.parse_lexicon).
+        lexicon: the event lexicon (transforms.nlp.events.parse_lexicon).
 
     Returns:
         Entities (one per referent), mentions in document order, and typed events.

@@ -14,9 +14,9 @@ from collections.abc import Mapping
 
 from spacy.tokens import Token
 
-from transforms.entities import ResolvedEntities
-from transforms.lexicon import Lexicon, LexiconEntry, quad_class
-from transforms.syntax import (
+from transforms.nlp.entities import ResolvedEntities
+from transforms.nlp.lexicon import Lexicon, LexiconEntry, quad_class
+from transforms.nlp.syntax import (
     CROWD_NOUNS,
     GROUP_NOUNS,
     LIGHT_NOUNS,

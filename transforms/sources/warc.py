@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from transforms.backfill import in_domains
+from transforms.sources.backfill import in_domains
 
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 

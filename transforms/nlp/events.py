@@ -1,8 +1,8 @@
 """Events from the dependency parse: who did what to whom, where and when (pure).
 
-Precision first: only typed triggers (transforms/triggers.py) make events; a sentence without
+Precision first: only typed triggers (transforms/nlp/triggers.py) make events; a sentence without
 one yields nothing. For each: the actor is the subject (climbing from "failed to take" to the
-verb it complements), resolved through the noun phrase (transforms/syntax.py); the target is the
+verb it complements), resolved through the noun phrase (transforms/nlp/syntax.py); the target is the
 object or a with/against/between/on phrase of the verb or its object; the location a place
 attached to the verb or its object ("in X", a captured town), else an "in X" of the sentence
 outside other events' clauses; the date a DATE/TIME expression of the clause resolved against
@@ -19,9 +19,9 @@ from datetime import date
 from spacy.tokens import Doc, Span, Token
 
 from transforms.dates import resolve_date
-from transforms.entities import ResolvedEntities
-from transforms.mentions import EVIDENCE_NOUNS, sentence_spans
-from transforms.lexicon import (  # re-exported: flows/nlp.py and tests import them from here
+from transforms.nlp.entities import ResolvedEntities
+from transforms.nlp.mentions import EVIDENCE_NOUNS, sentence_spans
+from transforms.nlp.lexicon import (  # re-exported: flows/nlp.py and tests import them from here
     PLOVER_TYPES,
     Lexicon,
     LexiconEntry,
@@ -29,7 +29,7 @@ from transforms.lexicon import (  # re-exported: flows/nlp.py and tests import t
     quad_class,
 )
 from transforms.records import Event
-from transforms.syntax import (
+from transforms.nlp.syntax import (
     PLACE_LABELS,
     PLACE_NOUNS,
     agent_of,
@@ -44,7 +44,7 @@ from transforms.syntax import (
     subject_of,
     subtree_bfs,
 )
-from transforms.triggers import WARN, match_trigger, subsumed, threat
+from transforms.nlp.triggers import WARN, match_trigger, subsumed, threat
 
 __all__ = ["PLOVER_TYPES", "Lexicon", "LexiconEntry", "extract_events", "parse_lexicon",
            "quad_class"]
@@ -227,7 +227,7 @@ def extract_events(doc: Doc, res: ResolvedEntities, published: date | None,
 
     Args:
         doc: the parsed body (parser needed).
-        res: its resolved entities (transforms.entities.resolve_entities).
+        res: its resolved entities (transforms.nlp.entities.resolve_entities).
         published: the publish date relative dates are resolved against.
         lexicon: the event lexicon.
 

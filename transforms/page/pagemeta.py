@@ -15,7 +15,7 @@ from htmldate import find_date
 from lxml.etree import XPath
 from lxml.html import HtmlElement
 
-from transforms.backfill import CAPTURE_DATE_SOURCES
+from transforms.sources.backfill import CAPTURE_DATE_SOURCES
 from transforms.dates import FUTURE_SLACK
 
 # fixed date bounds so htmldate never reads the clock; future dates are the caller's call

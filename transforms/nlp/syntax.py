@@ -12,8 +12,8 @@ from collections.abc import Iterator
 
 from spacy.tokens import Doc, Token
 
-from transforms.entities import ResolvedEntities
-from transforms.mentions import EVIDENCE_NOUNS
+from transforms.nlp.entities import ResolvedEntities
+from transforms.nlp.mentions import EVIDENCE_NOUNS
 
 # Heads of noun phrases that stand for the entity that modifies them ("LNA forces", "Russian
 # missiles", "lawmakers of the House"): armed forces, weapons, groups, delegations, officials.

@@ -1,7 +1,7 @@
 """Article cleaning: page bytes (plus the feed entry, when there is one) in, a clean Article out.
 
 Pure: no network, files, clock or settings. trafilatura does the main-content extraction; this
-module decodes the bytes (transforms/decode.py), reads the page metadata (transforms/pagemeta.py:
+module decodes the bytes (transforms/page/decode.py), reads the page metadata (transforms/page/pagemeta.py:
 canonical URL, dates, language), falls back to
 the feed's own text when the page yields too little, and strips the generic news boilerplate
 (captions, bylines, share/related/newsletter/cookie lines) trafilatura lets through.
@@ -22,8 +22,8 @@ from lxml.etree import XPath
 from lxml.html import HtmlElement
 from trafilatura.utils import handle_compressed_file
 
-from transforms.decode import decode_html, sniff_binary
-from transforms.pagemeta import (DATE_PARAMS, clean_title, declared_canonical, json_ld, meta_values, page_date,
+from transforms.page.decode import decode_html, sniff_binary
+from transforms.page.pagemeta import (DATE_PARAMS, clean_title, declared_canonical, json_ld, meta_values, page_date,
                                  page_language, pick_date)
 from transforms.records import Article, FeedEntry, Skipped
 from transforms.urls import pick_canonical

@@ -10,7 +10,7 @@ import feedparser
 import lxml.html
 from lxml import etree
 
-from transforms.decode import decode_html
+from transforms.page.decode import decode_html
 from transforms.dates import FUTURE_SLACK
 from transforms.records import FeedEntry, ParsedFeed, Skipped
 from transforms.urls import canonicalize_url

@@ -1,4 +1,4 @@
-"""Entities of one article: name mentions (transforms/mentions.py) grouped into one Entity per
+"""Entities of one article: name mentions (transforms/nlp/mentions.py) grouped into one Entity per
 real-world referent, labels fixed by evidence (pure). Linking across articles happens when a
 batch is loaded (sql/load/derived_rows.sql).
 
@@ -23,9 +23,9 @@ from dataclasses import dataclass, field
 
 from spacy.tokens import Doc
 
-from transforms.gazetteer import is_acronym
-from transforms.mentions import RawMention, extract_mentions, sentence_of_tokens
-from transforms.names import (
+from transforms.nlp.gazetteer import is_acronym
+from transforms.nlp.mentions import RawMention, extract_mentions, sentence_of_tokens
+from transforms.nlp.names import (
     coarse_label,
     initials,
     make_entity_id,

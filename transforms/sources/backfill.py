@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 # Dates a source declares for a page (a sitemap's news:publication_date, a URL list's column):
 # as good as a feed's date. Capture dates (when an archive fetched the page) are only an upper
-# bound on the publication date: transforms/pagemeta.py uses them last, after the page and the URL.
+# bound on the publication date: transforms/page/pagemeta.py uses them last, after the page and the URL.
 CAPTURE_DATE_SOURCES = frozenset({"warc", "wayback"})
 
 _YEAR_MONTH = re.compile(r"^(\d{4})(?:-(\d{2}))?$")

@@ -1,5 +1,5 @@
 """Name mentions of one parsed article: statistical entities reconciled with the gazetteer,
-trimmed, and given syntactic label evidence (pure). transforms/entities.py groups them.
+trimmed, and given syntactic label evidence (pure). transforms/nlp/entities.py groups them.
 
 Spans: a gazetteer match covering a statistical entity replaces it (label and id from the
 gazetteer); a longer statistical entity containing a match is kept ("New York Times"); unmatched
@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from spacy.tokens import Doc, Span, Token
 from spacy.util import filter_spans
 
-from transforms.gazetteer import NOT_ENTITY, SPANS_KEY, is_acronym, split_span_id
-from transforms.names import NAMED_LABELS, PERSON_TITLES, initials, normalize_alias
+from transforms.nlp.gazetteer import NOT_ENTITY, SPANS_KEY, is_acronym, split_span_id
+from transforms.nlp.names import NAMED_LABELS, PERSON_TITLES, initials, normalize_alias
 
 # Head nouns of an appositive or a "the city of X" construction that tell the label of X.
 EVIDENCE_NOUNS = {
