@@ -30,7 +30,7 @@ from flows.articles import Job, process_batch
 from flows.backfill_sources import (Page, Passed, Source, Stop, Unit, sitemap_source, url_list_source, warc_files,
                                     warc_source, wayback_source)
 from flows.ingest import load_staged
-from flows.runlock import run_lock
+from flows.runcontrol import run_lock
 from flows.settings import Settings, get_settings
 from transforms.sources.backfill import DateWindow, parse_day
 from transforms.records import Article

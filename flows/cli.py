@@ -92,7 +92,7 @@ def run(
     Example: newsduck run --shard 0/4 --task-runner dask --no-load
     """
     from flows.catalogue import CatalogueError, read_catalogue
-    from flows.runlock import RunInProgress, run_lock
+    from flows.runcontrol import RunInProgress, run_lock
     from transforms.sources.shards import parse_shard
 
     settings = get_settings(db=db, feeds=feeds)
@@ -393,7 +393,7 @@ def backfill(
     Example: newsduck backfill --warc /mnt/shared/cc-news/ --shard 1/3 --no-load
     """
     from flows.backfill_sources import warc_files
-    from flows.runlock import RunInProgress, run_lock
+    from flows.runcontrol import RunInProgress, run_lock
     from transforms.sources.backfill import parse_day
     from transforms.sources.shards import parse_shard
 
@@ -449,7 +449,7 @@ def reprocess(
     Example: newsduck reprocess --since 2024-01-01 --until 2024-03-31
     """
     from flows import warehouse
-    from flows.runlock import RunInProgress, run_lock
+    from flows.runcontrol import RunInProgress, run_lock
     from transforms.sources.backfill import parse_day
 
     settings = get_settings(db=db)

@@ -23,7 +23,7 @@ from flows.run_summary import FeedOutcome
 from flows.articles import Job, fetch_pages, process_batch
 from flows.catalogue import FeedSource, read_catalogue
 from flows.http import Fetcher, FetchError
-from flows.runlock import run_lock
+from flows.runcontrol import run_lock
 from flows.settings import Settings, get_settings
 from transforms.sources.feeds import parse_feed
 from transforms.records import FeedEntry, ParsedFeed

@@ -28,7 +28,7 @@ from spacy.tokens import Doc
 from transforms.nlp.events import Lexicon, parse_lexicon
 from transforms.nlp.gazetteer import SPANS_KEY, GazetteerEntry, parse_gazetteer, ruler_patterns
 from transforms.nlp.analyze import analyze_doc
-from transforms.records import DocAnalysis
+from transforms.records import DocAnalysis, Failed
 
 log = logging.getLogger(__name__)
 
@@ -208,7 +208,7 @@ def analyze_texts(
     n_process: int = 1,
     lexicon_path: Path | None = None,
     timings: Counter | None = None,
-) -> list[DocAnalysis]:
+) -> list[DocAnalysis | Failed]:
     """Run the NLP stage over a batch of article bodies.
 
     Args:
@@ -221,17 +221,26 @@ def analyze_texts(
             added to it.
 
     Returns:
-        One DocAnalysis per item, in input order.
+        One DocAnalysis per item, in input order; a `Failed` for an item the model or the
+        extractors raised on (the others are analysed all the same).
     """
     nlp = load_pipeline(model)
     lexicon = _lexicon(lexicon_path)
     texts = [text or "" for text, _ in items]
     spent = {"nlp": 0.0, "events": 0.0}
-    analyses = []
+    analyses: list[DocAnalysis | Failed] = []
+    docs = iter(nlp.pipe(texts, batch_size=batch_size, n_process=n_process))
     clock = time.perf_counter()
-    for doc, (_, published) in zip(nlp.pipe(texts, batch_size=batch_size, n_process=n_process), items, strict=True):
+    while len(analyses) < len(items):
+        try:
+            doc = next(docs)
+        except Exception:  # spaCy raised inside a batch: the stream is over, parse the rest one by one
+            log.warning("the NLP batch stopped at document %s; analysing the rest one at a time", len(analyses))
+            analyses += [_analyze_one(nlp, text, published, lexicon, spent)
+                         for text, (_, published) in zip(texts[len(analyses):], items[len(analyses):])]
+            break
         parsed = time.perf_counter()  # nlp.pipe is lazy: the doc was parsed just now
-        analyses.append(analyze_doc(doc, published, lexicon))
+        analyses.append(_analyzed(doc, items[len(analyses)][1], lexicon))
         done = time.perf_counter()
         spent["nlp"] += parsed - clock
         spent["events"] += done - parsed
@@ -239,3 +248,26 @@ def analyze_texts(
     if timings is not None:
         timings.update(spent)
     return analyses
+
+
+def _analyzed(doc: Doc, published: date | None, lexicon: Lexicon) -> DocAnalysis | Failed:
+    try:
+        return analyze_doc(doc, published, lexicon)
+    except Exception as exc:  # one document's bug costs that document, not the batch
+        log.warning("NLP failed on a document: %s", exc)
+        return Failed.from_exception(exc, "nlp")
+
+
+def _analyze_one(nlp: Language, text: str, published: date | None, lexicon: Lexicon,
+                 spent: dict[str, float]) -> DocAnalysis | Failed:
+    clock = time.perf_counter()
+    try:
+        doc = nlp(text)
+    except Exception as exc:
+        log.warning("spaCy failed on a document: %s", exc)
+        return Failed.from_exception(exc, "nlp")
+    parsed = time.perf_counter()
+    analysis = _analyzed(doc, published, lexicon)
+    spent["nlp"] += parsed - clock
+    spent["events"] += time.perf_counter() - parsed
+    return analysis

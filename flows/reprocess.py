@@ -32,7 +32,7 @@ from flows.articles import Job, _tables, analyze_articles, clean_articles
 from flows.http import Response
 from flows.ingest import load_staged
 from flows.nlp import nlp_version
-from flows.runlock import run_lock
+from flows.runcontrol import run_lock
 from flows.settings import Settings, get_settings
 from transforms.sources.backfill import DateWindow, parse_day
 from transforms.page.clean import EXTRACTOR_VERSION

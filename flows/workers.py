@@ -10,6 +10,7 @@ notebooks that run many flows reuse it.
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import multiprocessing.util
 import os
@@ -17,16 +18,21 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from concurrent.futures.process import BrokenProcessPool
 from datetime import date
 from pathlib import Path
 from typing import TypeVar
 
+from flows import runcontrol
 from flows.nlp import analyze_texts, load_pipeline
 from flows.settings import Settings
 from flows.clock import utcnow  # not flows.warehouse: a worker needs no DuckDB
 from transforms.page.clean import extract_article
-from transforms.records import Article, DocAnalysis, FeedEntry, Skipped
+from transforms.records import Article, DocAnalysis, Failed, FeedEntry, Skipped
+
+log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -36,39 +42,89 @@ _pool_key: tuple | None = None
 
 
 def clean_pages(pages: Sequence[tuple[bytes, str, FeedEntry | None]], settings: Settings,
-                timings: Counter | None = None) -> list[Article | Skipped]:
+                timings: Counter | None = None) -> list[Article | Skipped | Failed]:
     """extract_article over (html, url, feed entry) triples, on the workers."""
-    return _map(_clean_chunk, list(pages), settings, chunk=8, timings=timings)
+    return _map(_clean_chunk, list(pages), settings, chunk=8, timings=timings, stage="clean")
 
 
 def analyze(items: Sequence[tuple[str, date | None]], settings: Settings,
-            timings: Counter | None = None) -> list[DocAnalysis]:
+            timings: Counter | None = None) -> list[DocAnalysis | Failed]:
     """analyze_texts over (body, publish date) pairs, on the workers."""
     work = [(text, published, settings.model, settings.nlp_batch_size, settings.lexicon) for text, published in items]
-    return _map(_analyze_chunk, work, settings, chunk=settings.nlp_batch_size // 2 or 1, timings=timings)
+    return _map(_analyze_chunk, work, settings, chunk=settings.nlp_batch_size // 2 or 1, timings=timings,
+                stage="nlp")
 
 
 def _map(fn: Callable[[list[T]], tuple[list[R], Counter]], items: list[T], settings: Settings, *,
-         chunk: int, timings: Counter | None) -> list[R]:
+         chunk: int, timings: Counter | None, stage: str) -> list[R | Failed]:
+    """fn over the items in chunks, in order. A chunk whose worker died is done again one item at
+    a time, so the item that kills a worker costs a `Failed`, not the batch. Raises RunStopped
+    (after killing the workers) when a stop signal comes."""
     chunks = [items[i:i + chunk] for i in range(0, len(items), chunk)]
+    timings = timings if timings is not None else Counter()
     pool = _get_pool(settings)
-    outcomes = map(fn, chunks) if pool is None else pool.map(fn, chunks)
-    results: list[R] = []
-    for chunk_results, chunk_timings in outcomes:
-        results.extend(chunk_results)
-        if timings is not None:
-            timings.update(chunk_timings)
-    return results
+    if pool is None:
+        results: list[R | Failed] = []
+        for part in chunks:
+            runcontrol.check_stopped()
+            done, spent = fn(part)
+            results.extend(done)
+            timings.update(spent)
+        return results
+    futures = [pool.submit(fn, part) for part in chunks]
+    outcomes: list[list[R | Failed]] = []
+    for part, future in zip(chunks, futures):
+        try:
+            done, spent = _result(future)
+        except BrokenProcessPool:
+            log.warning("a worker process died during the %s stage; redoing its chunk one item at a time", stage)
+            shutdown()  # a broken pool takes no more work: the next _get_pool starts fresh workers
+            done, spent = _one_at_a_time(fn, part, settings, stage)
+        outcomes.append(done)
+        timings.update(spent)
+    return [r for done in outcomes for r in done]
 
 
-def _clean_chunk(pages: list[tuple[bytes, str, FeedEntry | None]]) -> tuple[list[Article | Skipped], Counter]:
+def _result(future: Future):
+    """The future's result, waiting in short steps so that a stop signal is noticed."""
+    while True:
+        try:
+            return future.result(timeout=0.2)
+        except FutureTimeout:
+            if runcontrol.stopped():
+                abandon()
+                raise runcontrol.RunStopped("a stop signal came during the CPU stage") from None
+
+
+def _one_at_a_time(fn, items: list, settings: Settings, stage: str) -> tuple[list, Counter]:
+    results, timings = [], Counter()
+    for item in items:
+        try:
+            done, spent = _result(_get_pool(settings).submit(fn, [item]))
+        except BrokenProcessPool as exc:
+            shutdown()  # the next _get_pool starts fresh workers
+            results.append(Failed(stage, "BrokenProcessPool",
+                                  f"the worker process died on this document ({exc})"[:500]))
+            continue
+        results.extend(done)
+        timings.update(spent)
+    return results, timings
+
+
+def _clean_chunk(pages: list[tuple[bytes, str, FeedEntry | None]]) -> tuple[list[Article | Skipped | Failed], Counter]:
     started = time.perf_counter()
     now = utcnow()  # the clock lives in flows/, not in transforms/
-    cleaned = [extract_article(html, url, entry, now=now) for html, url, entry in pages]
+    cleaned = []
+    for html, url, entry in pages:
+        try:
+            cleaned.append(extract_article(html, url, entry, now=now))
+        except Exception as exc:  # one page's bug costs that page, not the batch
+            log.warning("cleaning %s failed: %s", url, exc)
+            cleaned.append(Failed.from_exception(exc, "clean"))
     return cleaned, Counter(clean=time.perf_counter() - started)
 
 
-def _analyze_chunk(work: list[tuple[str, date | None, str, int, Path | None]]) -> tuple[list[DocAnalysis], Counter]:
+def _analyze_chunk(work: list[tuple[str, date | None, str, int, Path | None]]) -> tuple[list[DocAnalysis | Failed], Counter]:
     _, _, model, batch_size, lexicon = work[0]
     timings: Counter = Counter()
     analyses = analyze_texts([(text, published) for text, published, *_ in work], model,
@@ -120,6 +176,18 @@ def shutdown() -> None:
     global _pool, _pool_key
     if _pool is not None:
         _pool.shutdown(wait=True, cancel_futures=True)
+    _pool, _pool_key = None, None
+
+
+def abandon() -> None:
+    """Kill the worker processes now, work in hand and all (a stop signal)."""
+    global _pool, _pool_key
+    if _pool is not None:
+        # No public way to end a pool's busy workers before Python 3.14: they are ours to kill.
+        processes = list((_pool._processes or {}).values())
+        _pool.shutdown(wait=False, cancel_futures=True)
+        for process in processes:
+            process.kill()
     _pool, _pool_key = None, None
 
 

@@ -73,7 +73,7 @@ def test_reading_without_a_database(env, command):
 
 
 def test_run_refuses_while_another_run_holds_the_lock(env):
-    from flows.runlock import run_lock
+    from flows.runcontrol import run_lock
 
     catalogue = env.data_dir.parent / "feeds.csv"
     catalogue.write_text("url\nhttps://example.com/feed\n")

@@ -79,7 +79,7 @@ def test_each_shard_has_its_own_run_lock(env):
 
     from flows.cli import app
     from flows.ingest import lock_name
-    from flows.runlock import run_lock
+    from flows.runcontrol import run_lock
 
     runner = CliRunner()
     assert runner.invoke(app, ["run", "--shard", "2/2"]).exit_code == 2  # not a shard of 2

@@ -6,6 +6,7 @@ picklable for process pools and Dask workers.
 
 from __future__ import annotations
 
+import traceback
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -17,6 +18,28 @@ class Skipped:
     url: str
     reason: str  # e.g. "not_html", "empty_body", "no_link", "malformed_feed"
     detail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Failed:
+    """A document a stage raised on: it costs one recorded skip, never the batch or the run."""
+
+    stage: str  # clean | nlp | stage | load
+    reason: str  # the exception's type, e.g. "IndexError"
+    detail: str  # its message and the function it was raised in
+
+    @classmethod
+    def from_exception(cls, exc: BaseException, stage: str) -> Failed:
+        """The failure of `exc`, located at the innermost frame of newsduck's own code."""
+        frames = traceback.extract_tb(exc.__traceback__)
+        ours = [f for f in frames if "/transforms/" in f.filename or "/flows/" in f.filename]
+        place = ""
+        if frames:
+            frame = (ours or frames)[-1]
+            parts = frame.filename.replace("\\", "/").split("/")
+            package = max((i for i, part in enumerate(parts) if part in ("transforms", "flows")), default=len(parts) - 2)
+            place = f" (in {'/'.join(parts[package:])}:{frame.name}, line {frame.lineno})"
+        return cls(stage, type(exc).__name__, f"{str(exc)[:400]}{place}")
 
 
 @dataclass(frozen=True, slots=True)
