@@ -165,6 +165,36 @@ def test_shortened_names_join_the_full_name(nlp):
     assert len(congo) == 1 and congo[0].label == "GPE"
 
 
+# Issue 12: the NER's "West Bank City of" gave a name key ending in "of", and _shortens read the
+# (missing) words after it: IndexError, and `newsduck extract` stopped at this sentence.
+ISSUE_12_SENTENCE = ("Palestinians blamed Israel for the bombing of Raed Karmi in the West Bank City "
+                     "of Tulkarm, which has set off a renewed wave of violence.")
+
+
+def test_name_key_ending_in_of_is_analysed(nlp):
+    from flows.nlp import read_lexicon
+    from transforms.nlp.analyze import analyze_doc
+
+    analysis = analyze_doc(nlp(ISSUE_12_SENTENCE), None, read_lexicon())
+    names = {e.name for e in analysis.entities}
+    assert {"Israel", "Tulkarm"} <= names
+    assert any(ev.event_type == "ACCUSE" and ev.trigger == "blame" for ev in analysis.events)
+
+
+@pytest.mark.parametrize(("short", "full", "expected"), [
+    ("congo", "democratic republic of congo", True),
+    ("congo", "democratic republic of the congo", True),
+    ("tulkarm", "west bank city of", False),  # "of" at the end: no place after it
+    ("tulkarm", "of tulkarm", False),  # nor at the start
+    ("of", "west bank city of", False),
+    ("", "republic of congo", False),
+])
+def test_shortens_needs_words_on_both_sides_of_of(short, full, expected):
+    from transforms.nlp.entities import _shortens
+
+    assert _shortens(short, full, "GPE") is expected
+
+
 def test_first_name_reference_to_a_royal(nlp):
     resolved = resolve_entities(nlp(
         "Saudi Crown Prince Mohammed bin Salman arrived on Sunday. Prince Mohammed later left."))

@@ -41,15 +41,18 @@ _WEIGHT_GAZETTEER, _WEIGHT_EVIDENCE, _WEIGHT_NER = 5, 3, 1
 def _shortens(short: str, full: str, family: str) -> bool:
     """`short` is a shortened form of `full` (both normalised): see _cluster."""
     st, ft = short.split(), full.split()
-    if len(st) >= len(ft):
+    if not st or len(st) >= len(ft):
         return False
     if family == "ORG":
         return len(st) >= 2 and ft[-len(st):] == st
-    if " of " in f" {full} ":
-        tail = full.split(" of ", 1)[1].split()
-        tail = tail[1:] if tail[:1] == ["the"] else tail
-        return tail == st
-    return False
+    # the words after the first "of" between two words; a key may start or end with "of"
+    # ("west bank city of"), which has no such part
+    of = next((i for i in range(1, len(ft) - 1) if ft[i] == "of"), None)
+    if of is None:
+        return False
+    tail = ft[of + 1:]
+    tail = tail[1:] if tail[:1] == ["the"] else tail
+    return tail == st
 
 
 class _Clusters:
