@@ -1,7 +1,7 @@
 """How long the full-text index rebuild takes, and what it costs on disk.
 
 DuckDB's fts index is not incremental: every load that brings new articles rebuilds it whole
-(flows/search.py), holding the write lock meanwhile. This builds a throwaway database of N
+(flows/analysis/search.py), holding the write lock meanwhile. This builds a throwaway database of N
 synthetic articles (sentences of the test fixtures' news texts, reshuffled, with made-up names
 so the vocabulary grows with N as a real archive's does), then times the rebuild and a search.
 
@@ -24,7 +24,8 @@ import pyarrow as pa
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from flows import search, warehouse  # noqa: E402
+from flows import warehouse
+from flows.analysis import search  # noqa: E402
 
 TEXTS = [*sorted((ROOT / "tests" / "fixtures" / "texts").glob("*.txt")),
          *sorted((ROOT / "tests" / "fixtures" / "gold").glob("*.txt"))]

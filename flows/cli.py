@@ -189,7 +189,7 @@ def sql(
     text = file.read_text(encoding="utf-8") if file else query
     params = dict(p.split("=", 1) for p in param) if param else None
     if file:
-        from flows.queries import QueryParamError, bind_params
+        from flows.analysis.queries import QueryParamError, bind_params
 
         try:
             params = bind_params(text, params or {}) or None
@@ -254,7 +254,7 @@ def search(
 
     Example: newsduck search "Haftar Tripoli" --since 2019-04-01 --limit 5
     """
-    from flows import search as fts
+    from flows.analysis import search as fts
     from flows import warehouse
 
     settings = get_settings(db=db)
@@ -292,7 +292,7 @@ def report(
     Example: newsduck report --since 2019-04-01 --until 2019-04-30 --out april.html
     """
     from flows import warehouse
-    from flows.report import build_report
+    from flows.analysis.report import build_report
 
     settings = get_settings(db=db)
     try:
@@ -348,15 +348,25 @@ def extract(
 ) -> None:
     """Run the transforms on files or URLs without touching the database; print JSON lines.
 
-    .txt files are taken as clean text; HTML files and URLs are cleaned first.
+    .txt files are taken as clean text; HTML files and URLs are cleaned first. One JSON object per
+    document: a document that cannot be used (missing file, not HTML...) gives its "skipped"
+    reason; one the cleaner or the NLP raised on gives an "error" object (stage, reason, detail)
+    and the others are still extracted.
+
+    Exits 0 when every document was extracted or skipped; 1 when at least one had an error
+    (after printing them all).
 
     Example: newsduck extract article.html --url https://example.com/story
     """
     from flows.extract import extract_documents
 
     settings = get_settings()
+    errors = 0
     for document in extract_documents(sources, url, settings):
+        errors += "error" in document
         typer.echo(json.dumps(document, default=_json_default, ensure_ascii=False))
+    if errors:
+        raise typer.Exit(1)
 
 
 @app.command()

@@ -259,7 +259,7 @@ def _run_of(tables: dict) -> str | None:
 
 def load_staged(db: Target, staging_dir: Path, *, wait: float, refresh_search: bool = True) -> dict[str, int]:
     """Migrate, then merge every staged batch oldest first, removing each once merged; then
-    rebuild the full-text search index if the articles changed (flows/search.py) — unless
+    rebuild the full-text search index if the articles changed (flows/analysis/search.py) — unless
     `refresh_search` is off (a run loading batch after batch indexes once, at its end), or the
     warehouse is a lake (the fts extension cannot index its tables).
 
@@ -277,7 +277,7 @@ def load_staged(db: Target, staging_dir: Path, *, wait: float, refresh_search: b
                 totals["batches"] += 1
                 for key, value in counts.items():
                     totals[key] += value
-        from flows import search  # not at the top: flows.search imports this module
+        from flows.analysis import search  # not at the top: it imports this module
 
         if refresh_search:
             search.refresh_after_load(con)

@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from flows.cli import app
-from flows.queries import QUERIES_DIR, QueryParamError, bind_params, declared_params, question, used_params
+from flows.analysis.queries import QUERIES_DIR, QueryParamError, bind_params, declared_params, question, used_params
 
 # The example questions: each shows how to run it. (Other .sql files there are the flows' own.)
 QUERIES = sorted(p for p in QUERIES_DIR.glob("*.sql") if "-- newsduck sql --file" in p.read_text(encoding="utf-8"))

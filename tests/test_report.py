@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from flows.cli import app
-from flows.report import build_report, choose_grain
+from flows.analysis.report import build_report, choose_grain
 from tests.chromium import chromium_path, open_page
 
 CHARTS = ["entity-trends", "event-timeline", "quad-class-balance", "top-dyads", "top-sources"]

@@ -11,7 +11,8 @@ import duckdb
 import pytest
 from typer.testing import CliRunner
 
-from flows import search, warehouse
+from flows import warehouse
+from flows.analysis import search
 from flows.cli import app
 from transforms.snippets import make_snippet, matches_term
 
@@ -96,7 +97,7 @@ def test_load_staged_rebuilds_and_a_failed_rebuild_does_not_fail_the_load(tmp_pa
         raise duckdb.IOException("disk full")
 
     monkeypatch.setattr(search, "refresh_index", broken)
-    with caplog.at_level(logging.WARNING, logger="flows.search"):
+    with caplog.at_level(logging.WARNING, logger="flows.analysis.search"):
         assert warehouse.load_staged(db, staged, wait=1)["batches"] == 0
     assert "search index not rebuilt" in caplog.text
 

@@ -1,5 +1,5 @@
 -- Full-text search: articles ranked by BM25 over title and body, using the fts index
--- fts_main_articles (rebuilt after each load that brought new articles; see flows/search.py).
+-- fts_main_articles (rebuilt after each load that brought new articles; see flows/analysis/search.py).
 -- A match in the title counts twice: the query scored on the title alone is added to the score.
 -- @param query null   the words to look for (stemmed, stopwords dropped, any word may match)
 -- @param since all    only articles from this day on: a date, or "all"

@@ -29,7 +29,7 @@ import duckdb
 
 from flows import lake, warehouse
 from flows.extensions import fts_extension_path, load_statement, quote
-from flows.queries import bind_params
+from flows.analysis.queries import bind_params
 from transforms.snippets import Snippet, make_snippet
 
 log = logging.getLogger(__name__)
@@ -305,5 +305,5 @@ def fts_load_statement() -> str:
     return load_statement(fts_extension_path()) + ";"
 
 
-if __name__ == "__main__":  # python -m flows.search > fts.sql
+if __name__ == "__main__":  # python -m flows.analysis.search > fts.sql
     print(fts_load_statement())

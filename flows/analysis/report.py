@@ -19,7 +19,7 @@ import altair as alt
 import pyarrow as pa
 
 from flows import warehouse
-from flows.queries import bind_params
+from flows.analysis.queries import bind_params
 
 log = logging.getLogger(__name__)
 
