@@ -1,8 +1,13 @@
-"""`newsduck extract`: the transforms on files or URLs, no database, no Prefect."""
+"""`newsduck extract`: the transforms on files or URLs, no database, no Prefect.
+
+One document's failure (the cleaner or the NLP raising on it) is that document's `error` object;
+the others are extracted all the same.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,19 +16,48 @@ from flows.nlp import analyze_texts
 from flows.settings import Settings
 from flows.clock import utcnow  # not flows.warehouse: a worker needs no DuckDB
 from transforms.page.clean import extract_article
-from transforms.records import Article, DocAnalysis, Skipped
+from transforms.records import Article, DocAnalysis, Failed, Skipped
+
+log = logging.getLogger(__name__)
 
 
 def extract_documents(sources: list[str], url: str | None, settings: Settings) -> Iterator[dict]:
-    """One JSON-ready dict per source: metadata, body, entities with mentions, events."""
+    """One JSON-ready dict per source: metadata, body, entities with mentions, events.
+
+    A source that cannot be used for a known reason gives {"url", "skipped", "detail"}; one that a
+    stage raised on gives {"url", "error": {"stage", "reason", "detail"}} (see `Failed`).
+    """
     for source in sources:
+        yield _extracted(source, url, settings)
+
+
+def _extracted(source: str, url: str | None, settings: Settings) -> dict:
+    """The output object of one source; an exception costs this source only."""
+    where, stage = _source_url(source, url), "clean"
+    try:
         article = _article(source, url, settings)
         if isinstance(article, Skipped):
-            yield {"url": article.url, "skipped": article.reason, "detail": article.detail}
-            continue
+            return {"url": article.url, "skipped": article.reason, "detail": article.detail}
+        where, stage = article.canonical_url or article.url, "nlp"
         published = article.published_at.date() if article.published_at else None
         [analysis] = analyze_texts([(article.body, published)], settings.model, lexicon_path=settings.lexicon)
-        yield _document(article, analysis)
+        if isinstance(analysis, Failed):
+            return _error(where, analysis)
+        return _document(article, analysis)
+    except Exception as exc:  # one document's bug costs that document, not the command
+        log.warning("extract failed on %s: %s", where, exc)
+        return _error(where, Failed.from_exception(exc, stage))
+
+
+def _source_url(source: str, url: str | None) -> str:
+    """The URL a source is reported under before its page is read (as _article names it)."""
+    if source.startswith(("http://", "https://")):
+        return source
+    return url or Path(source).resolve().as_uri()
+
+
+def _error(url: str, failed: Failed) -> dict:
+    return {"url": url, "error": {"stage": failed.stage, "reason": failed.reason, "detail": failed.detail}}
 
 
 def _article(source: str, url: str | None, settings: Settings) -> Article | Skipped:
@@ -37,7 +71,10 @@ def _article(source: str, url: str | None, settings: Settings) -> Article | Skip
     if not path.is_file():
         return Skipped(source, "not_found", "no such file")
     if path.suffix.lower() == ".txt":
-        body = path.read_text(encoding="utf-8").replace("\r\n", "\n").strip()
+        try:
+            body = path.read_bytes().decode("utf-8").replace("\r\n", "\n").strip()
+        except UnicodeDecodeError as exc:
+            return Skipped(url or path.resolve().as_uri(), "not_utf8", str(exc))
         return Article(url or path.resolve().as_uri(), url or "", "", "", None, "none", "", body, "text", "")
     return extract_article(path.read_bytes(), url or path.resolve().as_uri(), now=utcnow())
 
