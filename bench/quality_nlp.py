@@ -225,16 +225,21 @@ def score_nlp(gold_dir: Path = GOLD_DIR, model: str | None = None) -> dict:
 
 
 def measure_speed(repeat: int = 64, model: str | None = None, batch_size: int = 32) -> dict:
-    """Words per second of analyze_texts (1 process) on the seed article repeated."""
+    """Words per second of analyze_texts (1 process) on the seed article repeated, and the
+    milliseconds per document spent in spaCy ("nlp") and in entities/events ("events")."""
     text = (ROOT / "tests" / "fixtures" / "texts" / "seed_article.txt").read_text(encoding="utf-8")
     model = model or Settings().model
     analyze_texts([(text, date(2019, 4, 5))], model)  # load and warm up
+    timings: Counter[str] = Counter()
     started = time.perf_counter()
-    analyze_texts([(text, date(2019, 4, 5))] * repeat, model, batch_size=batch_size)
+    analyze_texts([(text, date(2019, 4, 5))] * repeat, model, batch_size=batch_size,
+                  timings=timings)
     seconds = time.perf_counter() - started
     words = len(text.split()) * repeat
     return {"docs": repeat, "words": words, "seconds": round(seconds, 2),
-            "words_per_second": round(words / seconds)}
+            "words_per_second": round(words / seconds),
+            "nlp_ms_per_doc": round(1000 * timings["nlp"] / repeat, 1),
+            "events_ms_per_doc": round(1000 * timings["events"] / repeat, 1)}
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -269,7 +274,8 @@ def main(argv: list[str] | None = None) -> None:
     if "speed" in result:
         s = result["speed"]
         print(f"speed: {s['words_per_second']} words/s ({s['docs']} docs, {s['words']} words, "
-              f"{s['seconds']} s, 1 process)")
+              f"{s['seconds']} s, 1 process); per document: spaCy {s['nlp_ms_per_doc']} ms, "
+              f"entities and events {s['events_ms_per_doc']} ms")
     if args.per_doc:
         for name, doc in result["per_doc"].items():
             de, dv = doc["entities"], doc["events"]

@@ -21,6 +21,43 @@ def quad_class(cameo_root: str) -> int:
     return 1 if root <= 5 else 2 if root <= 8 else 3 if root <= 13 else 4
 
 
+# CAMEO 02 (appeals) is PLOVER's REQUEST as much as CAMEO 10 (demands) is: the PLOVER manual
+# folds both into REQUEST, but the 2021 conversion table lists only 10. CAMEO 01 (public
+# statements) has no PLOVER type.
+EXTRA_PLOVER_ROOTS = {"02": "REQUEST"}
+
+
+def parse_cameo_plover(text: str) -> dict[str, str]:
+    """The CAMEO -> PLOVER conversion table (OEDA's CAMEO2PLOVER text: "0356: AGREE, ...").
+
+    Args:
+        text: the table's text; lines "code: TYPE, mode, context # comment", "#" comments.
+
+    Returns:
+        CAMEO code (2-4 digits; a root "08" maps to the first type listed for it) -> PLOVER type.
+    """
+    table: dict[str, str] = {}
+    for line in text.splitlines():
+        code, sep, rest = line.split("#", 1)[0].partition(":")
+        code = code.strip()
+        plover = rest.split(",", 1)[0].strip().upper()
+        if sep and code.isdigit() and plover in PLOVER_TYPES:
+            table.setdefault(code, plover)
+    return table
+
+
+def plover_type(code: str, table: Mapping[str, str]) -> str | None:
+    """The PLOVER type of a CAMEO code: the code itself, else its 3-digit parent, else its root
+    (and EXTRA_PLOVER_ROOTS); None for statements (01) and malformed codes."""
+    code = code.strip()
+    if not code.isdigit() or len(code) < 2:
+        return None
+    for key in (code, code[:3], code[:2]):
+        if key in table:
+            return table[key]
+    return EXTRA_PLOVER_ROOTS.get(code[:2])
+
+
 @dataclass(frozen=True, slots=True)
 class LexiconEntry:
     """One trigger of the event lexicon and its typing.
