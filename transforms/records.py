@@ -98,6 +98,20 @@ class Mention:
 
 
 @dataclass(frozen=True, slots=True)
+class GeoFeature:
+    """The GeoNames feature a place entity resolves to (transforms/coding/geo.py)."""
+
+    geonameid: int | None  # None only for a first-level region the package has no feature for
+    name: str  # GeoNames' name, diacritics kept ("Janzūr")
+    lat: float  # a town's own point; a country's or region's centre (flows/geodata.py)
+    lon: float
+    country: str | None  # ISO 3166 alpha-3; None for a continent
+    admin1: str  # GeoNames first-level admin code within the country ("77", "TX"), or ""
+    feature_class: str  # GeoNames class: "P" town or city, "A" country or region, "L" continent
+    population: int
+
+
+@dataclass(frozen=True, slots=True)
 class Entity:
     """One real-world referent within an article, with its canonical name and surface forms."""
 
@@ -106,6 +120,7 @@ class Entity:
     label: str
     aliases: tuple[str, ...]  # every other surface form seen in this article
     mention_count: int
+    geo: GeoFeature | None = None  # a place's GeoNames feature (GPE/LOC); None when unknown
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,6 +144,10 @@ class Event:
     date_precision: str  # "day" | "month" | "year"
     date_source: str  # "expression" | "publish_date" | "none"
     negated: bool
+    # the action place: the GeoNames point of location_id's entity (None without one)
+    lat: float | None = None
+    lon: float | None = None
+    geo_id: int | None = None  # its geonameid
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,3 +157,4 @@ class DocAnalysis:
     entities: tuple[Entity, ...]
     mentions: tuple[Mention, ...]
     events: tuple[Event, ...]
+    focus_country: str | None = None  # alpha-3 of the country most place mentions fall in
