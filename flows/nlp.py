@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import functools
+import gzip
 import hashlib
 import json
 import logging
@@ -25,6 +26,7 @@ import spacy
 from spacy.language import Language
 from spacy.tokens import Doc
 
+from transforms.coding.actors import ActorDictionary, parse_actor_seed
 from transforms.nlp.events import Lexicon, parse_lexicon
 from transforms.nlp.gazetteer import SPANS_KEY, GazetteerEntry, parse_gazetteer, ruler_patterns
 from transforms.nlp.analyze import analyze_doc
@@ -35,6 +37,7 @@ log = logging.getLogger(__name__)
 SEEDS_DIR = Path(__file__).resolve().parent.parent / "seeds"
 GAZETTEER_PATH = SEEDS_DIR / "gazetteer.jsonl"
 LEXICON_PATH = SEEDS_DIR / "event_lexicon.csv"
+ACTORS_PATH = SEEDS_DIR / "actors_phoenix.tsv.gz"  # seeds/make_actor_dictionary.py writes it
 
 # Bump when the extractor code (transforms/ names, gazetteer, mentions, entities, syntax, lexicon,
 # triggers, events, dates, nlp) changes what it produces for the same input; NLP_VERSION then
@@ -121,6 +124,18 @@ def read_gazetteer(path: Path = GAZETTEER_PATH) -> tuple[GazetteerEntry, ...]:
         if line and not line.startswith("#"):
             rows.append(json.loads(line))
     return parse_gazetteer(rows)
+
+
+def read_actors(path: Path = ACTORS_PATH) -> ActorDictionary:
+    """Read the actor dictionary (seeds/actors_phoenix.tsv.gz, PETRARCH2/Phoenix) and index it."""
+    with gzip.open(path, "rt", encoding="utf-8") as f:
+        return parse_actor_seed(f)
+
+
+@functools.cache
+def _actors() -> ActorDictionary:
+    """The actor dictionary, read once per process (~0.8 s)."""
+    return read_actors()
 
 
 def read_lexicon(path: Path = LEXICON_PATH) -> Lexicon:
@@ -226,6 +241,7 @@ def analyze_texts(
     """
     nlp = load_pipeline(model)
     lexicon = _lexicon(lexicon_path)
+    actors = _actors()
     texts = [text or "" for text, _ in items]
     spent = {"nlp": 0.0, "events": 0.0}
     analyses: list[DocAnalysis | Failed] = []
@@ -236,11 +252,11 @@ def analyze_texts(
             doc = next(docs)
         except Exception:  # spaCy raised inside a batch: the stream is over, parse the rest one by one
             log.warning("the NLP batch stopped at document %s; analysing the rest one at a time", len(analyses))
-            analyses += [_analyze_one(nlp, text, published, lexicon, spent)
+            analyses += [_analyze_one(nlp, text, published, lexicon, spent, actors)
                          for text, (_, published) in zip(texts[len(analyses):], items[len(analyses):])]
             break
         parsed = time.perf_counter()  # nlp.pipe is lazy: the doc was parsed just now
-        analyses.append(_analyzed(doc, items[len(analyses)][1], lexicon))
+        analyses.append(_analyzed(doc, items[len(analyses)][1], lexicon, actors))
         done = time.perf_counter()
         spent["nlp"] += parsed - clock
         spent["events"] += done - parsed
@@ -250,16 +266,17 @@ def analyze_texts(
     return analyses
 
 
-def _analyzed(doc: Doc, published: date | None, lexicon: Lexicon) -> DocAnalysis | Failed:
+def _analyzed(doc: Doc, published: date | None, lexicon: Lexicon,
+              actors: ActorDictionary | None = None) -> DocAnalysis | Failed:
     try:
-        return analyze_doc(doc, published, lexicon)
+        return analyze_doc(doc, published, lexicon, actors)
     except Exception as exc:  # one document's bug costs that document, not the batch
         log.warning("NLP failed on a document: %s", exc)
         return Failed.from_exception(exc, "nlp")
 
 
 def _analyze_one(nlp: Language, text: str, published: date | None, lexicon: Lexicon,
-                 spent: dict[str, float]) -> DocAnalysis | Failed:
+                 spent: dict[str, float], actors: ActorDictionary | None = None) -> DocAnalysis | Failed:
     clock = time.perf_counter()
     try:
         doc = nlp(text)
@@ -267,7 +284,7 @@ def _analyze_one(nlp: Language, text: str, published: date | None, lexicon: Lexi
         log.warning("spaCy failed on a document: %s", exc)
         return Failed.from_exception(exc, "nlp")
     parsed = time.perf_counter()
-    analysis = _analyzed(doc, published, lexicon)
+    analysis = _analyzed(doc, published, lexicon, actors)
     spent["nlp"] += parsed - clock
     spent["events"] += time.perf_counter() - parsed
     return analysis

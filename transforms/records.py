@@ -121,6 +121,10 @@ class Entity:
     aliases: tuple[str, ...]  # every other surface form seen in this article
     mention_count: int
     geo: GeoFeature | None = None  # a place's GeoNames feature (GPE/LOC); None when unknown
+    # actor coding (transforms/coding/actors.py, PETRARCH2/Phoenix dictionaries); None = unknown
+    country: str | None = None  # ISO 3166-1 alpha-3, or "IGO" for an intergovernmental body
+    role: str | None = None  # CAMEO role/sector block: GOV, MIL, REB, COP, CVL, IGO, NGO, ...
+    actor_code: str | None = None  # the full CAMEO actor code: "LBYMIL", "IGOUNO"
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,6 +152,13 @@ class Event:
     lat: float | None = None
     lon: float | None = None
     geo_id: int | None = None  # its geonameid
+    # actor coding of the actor and target (transforms/coding/actors.py); None = unknown
+    actor_country: str | None = None  # ISO alpha-3 or "IGO"
+    actor_role: str | None = None  # GOV, MIL, REB, COP, CVL, ...
+    actor_code: str | None = None  # full CAMEO code, e.g. "EGYCOP"
+    target_country: str | None = None
+    target_role: str | None = None
+    target_code: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

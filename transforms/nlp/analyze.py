@@ -6,22 +6,29 @@ from datetime import date
 
 from spacy.tokens import Doc
 
+from transforms.coding.actors import ActorDictionary, code_actors
 from transforms.nlp.entities import resolve_entities
 from transforms.nlp.events import Lexicon, extract_events
 from transforms.records import DocAnalysis
 
 
-def analyze_doc(doc: Doc, published: date | None, lexicon: Lexicon) -> DocAnalysis:
+def analyze_doc(doc: Doc, published: date | None, lexicon: Lexicon,
+                actors: ActorDictionary | None = None) -> DocAnalysis:
     """Analyse one article body parsed by the newsduck pipeline (flows.nlp.load_pipeline).
 
     Args:
         doc: the parsed body.
         published: the article's publish date, the anchor for relative dates ("on Thursday").
         lexicon: the event lexicon (transforms.nlp.events.parse_lexicon).
+        actors: the actor dictionary (transforms.coding.actors.parse_actor_seed); when given,
+            entities and the actors/targets of events get a country, role and CAMEO code.
 
     Returns:
         Entities (one per referent), mentions in document order, and typed events.
     """
     resolved = resolve_entities(doc)
     events = extract_events(doc, resolved, published, lexicon)
-    return DocAnalysis(resolved.entities, resolved.mentions, events)
+    entities = resolved.entities
+    if actors is not None:
+        entities, events = code_actors(doc, resolved, events, published, actors)
+    return DocAnalysis(entities, resolved.mentions, events)

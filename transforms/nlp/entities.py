@@ -209,6 +209,8 @@ class ResolvedEntities:
     country_of: Mapping[str, str]  # entity_id of a demonym/city -> entity_id of its country
                                    # when that country is named in the same doc
     titles: Mapping[str, str] = field(default_factory=dict)  # "finance minister" -> entity_id
+    # entity_id of a demonym/city -> the gazetteer's name of its country, named in the doc or not
+    of_name: Mapping[str, str] = field(default_factory=dict)
 
 
 def _canonical_name(forms: list[tuple[str, str]], label: str, canonical: str) -> str:
@@ -275,7 +277,7 @@ def resolve_entities(doc: Doc) -> ResolvedEntities:
     country_of = {eid: by_name[name] for eid, name in of_name.items() if name in by_name}
     return ResolvedEntities(tuple(entities), tuple(out_mentions), token_entity, tuple(spans),
                             {e.entity_id: e for e in entities}, kind, country_of,
-                            _title_index(mentions, entity_of))
+                            _title_index(mentions, entity_of), of_name)
 
 
 def _title_index(mentions: list[RawMention], entity_of: Mapping[int, Entity]) -> dict[str, str]:
