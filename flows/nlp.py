@@ -26,7 +26,9 @@ import spacy
 from spacy.language import Language
 from spacy.tokens import Doc
 
+from flows.geodata import load_geo_index
 from transforms.coding.actors import ActorDictionary, parse_actor_seed
+from transforms.coding.geo import GeoIndex
 from transforms.nlp.events import Lexicon, parse_lexicon
 from transforms.nlp.gazetteer import SPANS_KEY, GazetteerEntry, parse_gazetteer, ruler_patterns
 from transforms.nlp.analyze import analyze_doc
@@ -37,6 +39,8 @@ log = logging.getLogger(__name__)
 SEEDS_DIR = Path(__file__).resolve().parent.parent / "seeds"
 GAZETTEER_PATH = SEEDS_DIR / "gazetteer.jsonl"
 LEXICON_PATH = SEEDS_DIR / "event_lexicon.csv"
+# the generated PETRARCH2 layer under the hand rows (seeds/make_event_lexicon.py writes it)
+GENERATED_LEXICON_PATH = SEEDS_DIR / "event_lexicon_petrarch.jsonl"
 ACTORS_PATH = SEEDS_DIR / "actors_phoenix.tsv.gz"  # seeds/make_actor_dictionary.py writes it
 
 # Bump when the extractor code (transforms/ names, gazetteer, mentions, entities, syntax, lexicon,
@@ -138,11 +142,28 @@ def _actors() -> ActorDictionary:
     return read_actors()
 
 
-def read_lexicon(path: Path = LEXICON_PATH) -> Lexicon:
-    """Read seeds/event_lexicon.csv into the event typing lexicon."""
+@functools.cache
+def _geo() -> GeoIndex | None:
+    """The GeoNames index, mapped once per process (flows/geodata.py; built first on a machine
+    that has none). Without it the NLP goes on, places ungeocoded."""
+    try:
+        return load_geo_index()
+    except Exception as exc:
+        log.warning("no GeoNames index, places stay ungeocoded: %s", exc)
+        return None
+
+
+def read_lexicon(path: Path = LEXICON_PATH,
+                 generated: Path | None = GENERATED_LEXICON_PATH) -> Lexicon:
+    """Read the event lexicon: the hand rows of seeds/event_lexicon.csv over the generated
+    PETRARCH2 layer of seeds/event_lexicon_petrarch.jsonl (`generated=None`: the CSV alone)."""
     with path.open(encoding="utf-8", newline="") as f:
         rows = [row for row in csv.DictReader(f) if not (row.get("trigger") or "").startswith("#")]
-    return parse_lexicon(rows)
+    records = []
+    if generated is not None:
+        records = [json.loads(line) for line in generated.read_text(encoding="utf-8").splitlines()
+                   if line.strip()]
+    return parse_lexicon(rows, records)
 
 
 @functools.cache
@@ -153,8 +174,9 @@ def _seeds() -> tuple[tuple[GazetteerEntry, ...], Lexicon]:
 
 @functools.cache
 def _other_lexicon(path: Path, mtime_ns: int) -> Lexicon:
-    """A lexicon other than the seeds' (Settings.lexicon), read once per file version."""
-    return read_lexicon(path)
+    """A lexicon other than the seeds' (Settings.lexicon), read once per file version: that CSV
+    is the whole lexicon (no generated layer under it)."""
+    return read_lexicon(path, generated=None)
 
 
 def _lexicon(path: Path | None) -> Lexicon:
@@ -193,14 +215,16 @@ def load_pipeline(model: str) -> Language:
 def nlp_version(model: str, lexicon_path: Path | None = None) -> str:
     """Version tag of the NLP output: model name and version, seed files hash, extractor version.
 
-    `lexicon_path` is the lexicon in use when it is not the seeds' (Settings.lexicon).
+    `lexicon_path` is the lexicon in use when it is not the seeds' (the hand rows and the
+    generated layer): Settings.lexicon.
     """
     try:
         model_version = metadata.version(model)
     except metadata.PackageNotFoundError:
         model_version = "unknown"
     digest = hashlib.sha1()
-    for path in (GAZETTEER_PATH, Path(lexicon_path) if lexicon_path else LEXICON_PATH):
+    lexicons = (Path(lexicon_path),) if lexicon_path else (LEXICON_PATH, GENERATED_LEXICON_PATH)
+    for path in (GAZETTEER_PATH, *lexicons):
         digest.update(path.read_bytes() if path.exists() else b"")
     return f"{model}-{model_version}+seeds.{digest.hexdigest()[:8]}+x{NLP_CODE_VERSION}"
 
@@ -242,6 +266,7 @@ def analyze_texts(
     nlp = load_pipeline(model)
     lexicon = _lexicon(lexicon_path)
     actors = _actors()
+    geo = _geo()
     texts = [text or "" for text, _ in items]
     spent = {"nlp": 0.0, "events": 0.0}
     analyses: list[DocAnalysis | Failed] = []
@@ -252,11 +277,11 @@ def analyze_texts(
             doc = next(docs)
         except Exception:  # spaCy raised inside a batch: the stream is over, parse the rest one by one
             log.warning("the NLP batch stopped at document %s; analysing the rest one at a time", len(analyses))
-            analyses += [_analyze_one(nlp, text, published, lexicon, spent, actors)
+            analyses += [_analyze_one(nlp, text, published, lexicon, spent, actors, geo)
                          for text, (_, published) in zip(texts[len(analyses):], items[len(analyses):])]
             break
         parsed = time.perf_counter()  # nlp.pipe is lazy: the doc was parsed just now
-        analyses.append(_analyzed(doc, items[len(analyses)][1], lexicon, actors))
+        analyses.append(_analyzed(doc, items[len(analyses)][1], lexicon, actors, geo))
         done = time.perf_counter()
         spent["nlp"] += parsed - clock
         spent["events"] += done - parsed
@@ -267,16 +292,17 @@ def analyze_texts(
 
 
 def _analyzed(doc: Doc, published: date | None, lexicon: Lexicon,
-              actors: ActorDictionary | None = None) -> DocAnalysis | Failed:
+              actors: ActorDictionary | None = None, geo: GeoIndex | None = None) -> DocAnalysis | Failed:
     try:
-        return analyze_doc(doc, published, lexicon, actors)
+        return analyze_doc(doc, published, lexicon, actors, geo)
     except Exception as exc:  # one document's bug costs that document, not the batch
         log.warning("NLP failed on a document: %s", exc)
         return Failed.from_exception(exc, "nlp")
 
 
 def _analyze_one(nlp: Language, text: str, published: date | None, lexicon: Lexicon,
-                 spent: dict[str, float], actors: ActorDictionary | None = None) -> DocAnalysis | Failed:
+                 spent: dict[str, float], actors: ActorDictionary | None = None,
+                 geo: GeoIndex | None = None) -> DocAnalysis | Failed:
     clock = time.perf_counter()
     try:
         doc = nlp(text)
@@ -284,7 +310,7 @@ def _analyze_one(nlp: Language, text: str, published: date | None, lexicon: Lexi
         log.warning("spaCy failed on a document: %s", exc)
         return Failed.from_exception(exc, "nlp")
     parsed = time.perf_counter()
-    analysis = _analyzed(doc, published, lexicon, actors)
+    analysis = _analyzed(doc, published, lexicon, actors, geo)
     spent["nlp"] += parsed - clock
     spent["events"] += time.perf_counter() - parsed
     return analysis

@@ -7,13 +7,14 @@ from datetime import date
 from spacy.tokens import Doc
 
 from transforms.coding.actors import ActorDictionary, code_actors
+from transforms.coding.geo import GeoIndex, geocode_analysis
 from transforms.nlp.entities import resolve_entities
 from transforms.nlp.events import Lexicon, extract_events
 from transforms.records import DocAnalysis
 
 
 def analyze_doc(doc: Doc, published: date | None, lexicon: Lexicon,
-                actors: ActorDictionary | None = None) -> DocAnalysis:
+                actors: ActorDictionary | None = None, geo: GeoIndex | None = None) -> DocAnalysis:
     """Analyse one article body parsed by the newsduck pipeline (flows.nlp.load_pipeline).
 
     Args:
@@ -22,6 +23,8 @@ def analyze_doc(doc: Doc, published: date | None, lexicon: Lexicon,
         lexicon: the event lexicon (transforms.nlp.events.parse_lexicon).
         actors: the actor dictionary (transforms.coding.actors.parse_actor_seed); when given,
             entities and the actors/targets of events get a country, role and CAMEO code.
+        geo: the GeoNames index (flows.geodata.load_geo_index); when given, place entities get
+            their GeoNames feature, events their action place, the analysis its focus country.
 
     Returns:
         Entities (one per referent), mentions in document order, and typed events.
@@ -31,4 +34,7 @@ def analyze_doc(doc: Doc, published: date | None, lexicon: Lexicon,
     entities = resolved.entities
     if actors is not None:
         entities, events = code_actors(doc, resolved, events, published, actors)
-    return DocAnalysis(entities, resolved.mentions, events)
+    analysis = DocAnalysis(entities, resolved.mentions, events)
+    if geo is not None:
+        analysis = geocode_analysis(analysis, resolved.kind, geo)
+    return analysis
