@@ -48,11 +48,13 @@ _TRAILING_H = re.compile(r"([aeiou])h$")
 # feature classes
 TOWN, REGION, CONTINENT = "P", "A", "L"
 
-# prior scores (a town's is log10 of its population, 0 to ~7.5) and context bonuses
-_COUNTRY, _CONTINENT, _ADMIN1 = 12.0, 11.0, 7.5
+# prior scores (a town's is log10 of its population, 0 to ~7.5: a region beats every town of its
+# name, "New York" is the state unless the context says the city) and context bonuses
+_COUNTRY, _CONTINENT, _ADMIN1 = 12.0, 11.0, 10.0
 _OWN_NAME = 1.0  # the name is the feature's own, not one of its alternate names
-_FOCUS, _ANCHOR_COUNTRY = 3.0, 1.5
-_NEAR = ((100.0, 2.5), (400.0, 1.5), (1000.0, 0.5))  # (within km of an anchor point, bonus)
+_FOCUS, _ANCHOR_COUNTRY = 2.0, 1.0
+_NEAR = ((100.0, 2.0), (400.0, 1.0), (1000.0, 0.5))  # (within km of an anchor point, bonus)
+_GAZETTEER_COUNTRY = 2.5  # the gazetteer's country of a city: Athens is Greece's, London the UK's
 _CLEAR = 1.0  # an anchor's best prior beats its next reading by this much (10x population)
 
 
@@ -159,6 +161,7 @@ class PlaceMention:
     aliases: tuple[str, ...]
     kind: str = ""  # gazetteer kind: country, capital, city, region, ... or "" (NER only)
     mentions: int = 1
+    country: str = ""  # the gazetteer's country of a city or capital ("Libya"), or ""
 
 
 def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
@@ -169,10 +172,12 @@ def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     return 12742.0 * math.asin(min(1.0, math.sqrt(a)))
 
 
-def _candidates(place: PlaceMention, index: GeoIndex) -> dict[int, bool]:
-    """Places any form of the name matches (own name or alternate), narrowed by gazetteer kind."""
+def _candidates(place: PlaceMention, index: GeoIndex) -> tuple[dict[int, bool], bool]:
+    """Places any form of the name matches (own name or alternate), narrowed by gazetteer kind,
+    and whether they matched only loosely (by skeleton)."""
     keys = [k for k in dict.fromkeys(fold_name(n) for n in (place.name, *place.aliases)) if k]
     found: dict[int, bool] = {}
+    loose = False
     for loose in (False, True):
         for key in keys:
             for p, own in index.lookup(key, loose):
@@ -183,7 +188,13 @@ def _candidates(place: PlaceMention, index: GeoIndex) -> dict[int, bool]:
                "city": {"town"}, "capital": {"town"}, "town": {"town"}}.get(place.kind)
     if allowed is not None:
         found = {p: own for p, own in found.items() if index.kind(p) in allowed}
-    return found
+    return found, loose
+
+
+def _country_code(name: str, index: GeoIndex) -> str | None:
+    """Alpha-3 of a country named `name` ("Libya" -> "LBY"), None if the index has none."""
+    return next((index.country_of(p) for p, _ in index.lookup(fold_name(name))
+                 if index.kind(p) == "country"), None)
 
 
 def _prior(index: GeoIndex, p: int, own: bool) -> float:
@@ -213,7 +224,8 @@ def resolve_places(places: Sequence[PlaceMention], index: GeoIndex) -> dict[str,
     Returns:
         entity_id -> GeoFeature for every place with a candidate; the others are left out.
     """
-    cands = {pl.entity_id: _candidates(pl, index) for pl in places}
+    found = {pl.entity_id: _candidates(pl, index) for pl in places}
+    cands = {eid: c for eid, (c, loose) in found.items() if not loose}
     priors = {eid: {p: _prior(index, p, own) for p, own in c.items()} for eid, c in cands.items()}
     # anchors: the clear readings, which give the context
     anchors: dict[str, int] = {}
@@ -225,18 +237,29 @@ def resolve_places(places: Sequence[PlaceMention], index: GeoIndex) -> dict[str,
         runner_up = next((p for p in ranked[1:] if index.country[p] != index.country[best]
                           or distance_km(index.lat[p], index.lon[p], index.lat[best],
                                          index.lon[best]) > 100), None)
+        areas = {index.country[p] for p in ranked if index.kind(p) != "town"}
+        if len(areas) > 1:
+            continue  # two countries or regions of one name ("Georgia"): the context decides
         if (index.kind(best) in ("country", "continent") or runner_up is None
                 or scored[best] - scored[runner_up] >= _CLEAR):
             anchors[eid] = best
     weight = {pl.entity_id: pl.mentions for pl in places}
-    focus = _vote((index.country_of(p), weight[eid]) for eid, p in anchors.items())
     resolved: dict[str, GeoFeature] = {}
     for pl in places:
+        # the context of a place is the other places: "Georgia" among Atlanta and Texas
+        others = [p for eid, p in anchors.items() if eid != pl.entity_id]
+        focus = _vote((index.country_of(p), weight[eid]) for eid, p in anchors.items()
+                      if eid != pl.entity_id)
+        other_countries = {index.country_of(p) for p in others}
+        hint = _country_code(pl.country, index) if pl.country else None
+        candidates, loose = found[pl.entity_id]
+        if loose:  # a looser spelling counts only where the article already is ("Janzour")
+            trusted = {focus, hint} | other_countries
+            priors[pl.entity_id] = {p: _prior(index, p, own) for p, own in candidates.items()
+                                    if index.country_of(p) in trusted}
         scored = priors[pl.entity_id]
         if not scored:
             continue
-        others = [p for eid, p in anchors.items() if eid != pl.entity_id]
-        other_countries = {index.country_of(p) for p in others}
         points = [(index.lat[p], index.lon[p]) for p in others
                   if index.kind(p) in ("town", "region")]
 
@@ -247,6 +270,8 @@ def resolve_places(places: Sequence[PlaceMention], index: GeoIndex) -> dict[str,
                 s += _FOCUS
             elif country in other_countries:
                 s += _ANCHOR_COUNTRY
+            if hint and country == hint:
+                s += _GAZETTEER_COUNTRY
             if points and index.kind(p) in ("town", "region"):
                 d = min(distance_km(index.lat[p], index.lon[p], la, lo) for la, lo in points)
                 s += next((bonus for km, bonus in _NEAR if d <= km), 0.0)
@@ -272,13 +297,16 @@ def focus_country(places: Sequence[PlaceMention], resolved: Mapping[str, GeoFeat
                  for pl in places if pl.entity_id in resolved)
 
 
-def place_mentions(entities: Iterable[Entity], kinds: Mapping[str, str]) -> list[PlaceMention]:
-    """The place entities (GPE, LOC) of an analysis, with their gazetteer kinds."""
-    return [PlaceMention(e.entity_id, e.name, e.aliases, kinds.get(e.entity_id, ""), e.mention_count)
+def place_mentions(entities: Iterable[Entity], kinds: Mapping[str, str],
+                   countries: Mapping[str, str]) -> list[PlaceMention]:
+    """The place entities (GPE, LOC) of an analysis, with their gazetteer kinds and countries."""
+    return [PlaceMention(e.entity_id, e.name, e.aliases, kinds.get(e.entity_id, ""), e.mention_count,
+                         countries.get(e.entity_id, ""))
             for e in entities if e.label in PLACE_LABELS]
 
 
-def geocode_analysis(analysis: DocAnalysis, kinds: Mapping[str, str], index: GeoIndex) -> DocAnalysis:
+def geocode_analysis(analysis: DocAnalysis, kinds: Mapping[str, str], index: GeoIndex,
+                     countries: Mapping[str, str] | None = None) -> DocAnalysis:
     """The analysis with its places geocoded: Entity.geo, the events' action place
     (Event.lat/lon/geo_id from their location entity) and DocAnalysis.focus_country.
 
@@ -286,12 +314,13 @@ def geocode_analysis(analysis: DocAnalysis, kinds: Mapping[str, str], index: Geo
         analysis: one article's entities, mentions and events.
         kinds: entity_id -> gazetteer kind (ResolvedEntities.kind).
         index: the GeoNames index (flows/geodata.py: load_geo_index).
+        countries: entity_id -> the gazetteer's country name of a city (ResolvedEntities.of_name).
 
     Returns:
         A new DocAnalysis; an event without a location entity, or whose location did not
         resolve, keeps lat/lon/geo_id None (the focus country is on the analysis).
     """
-    places = place_mentions(analysis.entities, kinds)
+    places = place_mentions(analysis.entities, kinds, countries or {})
     resolved = resolve_places(places, index)
     entities = tuple(replace(e, geo=resolved[e.entity_id]) if e.entity_id in resolved else e
                      for e in analysis.entities)

@@ -36,5 +36,5 @@ def analyze_doc(doc: Doc, published: date | None, lexicon: Lexicon,
         entities, events = code_actors(doc, resolved, events, published, actors)
     analysis = DocAnalysis(entities, resolved.mentions, events)
     if geo is not None:
-        analysis = geocode_analysis(analysis, resolved.kind, geo)
+        analysis = geocode_analysis(analysis, resolved.kind, geo, resolved.of_name)
     return analysis
