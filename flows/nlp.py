@@ -39,6 +39,8 @@ log = logging.getLogger(__name__)
 SEEDS_DIR = Path(__file__).resolve().parent.parent / "seeds"
 GAZETTEER_PATH = SEEDS_DIR / "gazetteer.jsonl"
 LEXICON_PATH = SEEDS_DIR / "event_lexicon.csv"
+# the generated PETRARCH2 layer under the hand rows (seeds/make_event_lexicon.py writes it)
+GENERATED_LEXICON_PATH = SEEDS_DIR / "event_lexicon_petrarch.jsonl"
 ACTORS_PATH = SEEDS_DIR / "actors_phoenix.tsv.gz"  # seeds/make_actor_dictionary.py writes it
 
 # Bump when the extractor code (transforms/ names, gazetteer, mentions, entities, syntax, lexicon,
@@ -151,11 +153,17 @@ def _geo() -> GeoIndex | None:
         return None
 
 
-def read_lexicon(path: Path = LEXICON_PATH) -> Lexicon:
-    """Read seeds/event_lexicon.csv into the event typing lexicon."""
+def read_lexicon(path: Path = LEXICON_PATH,
+                 generated: Path | None = GENERATED_LEXICON_PATH) -> Lexicon:
+    """Read the event lexicon: the hand rows of seeds/event_lexicon.csv over the generated
+    PETRARCH2 layer of seeds/event_lexicon_petrarch.jsonl (`generated=None`: the CSV alone)."""
     with path.open(encoding="utf-8", newline="") as f:
         rows = [row for row in csv.DictReader(f) if not (row.get("trigger") or "").startswith("#")]
-    return parse_lexicon(rows)
+    records = []
+    if generated is not None:
+        records = [json.loads(line) for line in generated.read_text(encoding="utf-8").splitlines()
+                   if line.strip()]
+    return parse_lexicon(rows, records)
 
 
 @functools.cache
@@ -166,8 +174,9 @@ def _seeds() -> tuple[tuple[GazetteerEntry, ...], Lexicon]:
 
 @functools.cache
 def _other_lexicon(path: Path, mtime_ns: int) -> Lexicon:
-    """A lexicon other than the seeds' (Settings.lexicon), read once per file version."""
-    return read_lexicon(path)
+    """A lexicon other than the seeds' (Settings.lexicon), read once per file version: that CSV
+    is the whole lexicon (no generated layer under it)."""
+    return read_lexicon(path, generated=None)
 
 
 def _lexicon(path: Path | None) -> Lexicon:
@@ -206,14 +215,16 @@ def load_pipeline(model: str) -> Language:
 def nlp_version(model: str, lexicon_path: Path | None = None) -> str:
     """Version tag of the NLP output: model name and version, seed files hash, extractor version.
 
-    `lexicon_path` is the lexicon in use when it is not the seeds' (Settings.lexicon).
+    `lexicon_path` is the lexicon in use when it is not the seeds' (the hand rows and the
+    generated layer): Settings.lexicon.
     """
     try:
         model_version = metadata.version(model)
     except metadata.PackageNotFoundError:
         model_version = "unknown"
     digest = hashlib.sha1()
-    for path in (GAZETTEER_PATH, Path(lexicon_path) if lexicon_path else LEXICON_PATH):
+    lexicons = (Path(lexicon_path),) if lexicon_path else (LEXICON_PATH, GENERATED_LEXICON_PATH)
+    for path in (GAZETTEER_PATH, *lexicons):
         digest.update(path.read_bytes() if path.exists() else b"")
     return f"{model}-{model_version}+seeds.{digest.hexdigest()[:8]}+x{NLP_CODE_VERSION}"
 

@@ -159,6 +159,8 @@ class Event:
     target_country: str | None = None
     target_role: str | None = None
     target_code: str | None = None
+    # the full CAMEO event code of the trigger ("0356", "190"); cameo_root is its first two digits
+    cameo_code: str = ""
 
 
 @dataclass(frozen=True, slots=True)

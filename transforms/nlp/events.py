@@ -66,6 +66,8 @@ _STATE_TARGET_TYPES = frozenset(PLOVER_TYPES)
 EVIDENCE_PLACE_NOUNS = frozenset(EVIDENCE_NOUNS["GPE"] | EVIDENCE_NOUNS["LOC"] | EVIDENCE_NOUNS["FAC"])
 _MOVEMENT_TYPES = frozenset({"MOBILIZE", "RETREAT", "AID", "CONSULT"})
 _MOVEMENT_PREPS = frozenset({"to", "into", "towards", "toward", "from", "on", "onto"})
+# where a PETRARCH verb went, came from or stayed: "flew to Libya", "arrived in Bogota"
+_PLACE_PREPS = frozenset({"to", "into", "towards", "toward", "from", "in", "at", "for", "onto"})
 
 
 
@@ -172,19 +174,32 @@ def _places(start: Token, skip: set[int], res: ResolvedEntities,
 
 
 def _target(trigger: Token, obj: Token | None, skip: set[int], res: ResolvedEntities,
-            sent_start: int, event_type: str) -> tuple[str | None, Token | None]:
+            sent_start: int, entry: LexiconEntry) -> tuple[str | None, Token | None]:
     """The party acted upon: the object's entity (or its possessor: "struck Ukraine's port"),
     else a prepositional phrase of the verb or its object ("sanctions on Mali", "met with X",
-    "skirmishes with forces allied to Serraj", "mediate between A and B")."""
-    def usable(eid: str | None) -> bool:
+    "skirmishes with forces allied to Serraj", "mediate between A and B"); first the phrase a
+    PETRARCH pattern marks as the target ("withdrew from +"). A PETRARCH verb's place in a
+    prepositional phrase ("flew to Libya", "arrived in Bogota") is where it went, not a party."""
+    event_type = entry.event_type
+
+    def usable(eid: str | None, prep: str = "") -> bool:
         if not eid:
             return False
         entity = res.by_id[eid]
         if entity.label not in PLACE_LABELS:
             return True
+        if entry.generated and (prep in _PLACE_PREPS or event_type == "CONSULT"):
+            return False
         # a country, or a capital standing for its government ("accused Beijing of ...")
         return res.kind.get(eid) in ("country", "capital") and event_type in _STATE_TARGET_TYPES
 
+    marked = {p.prep for p in entry.pattern.preps if p.role == "target"} if entry.pattern else set()
+    for tok, _depth in subtree_bfs(trigger, skip, clauses=False) if marked else ():
+        if tok.dep_ in ("prep", "agent", "dative") and tok.lower_ in marked:
+            for pobj in tok.children:
+                eid = entity_of(pobj, res, sent_start) if pobj.dep_ == "pobj" else None
+                if usable(eid):
+                    return eid, pobj
     if obj is not None:
         eid = entity_of(obj, res, sent_start)
         if usable(eid):
@@ -216,7 +231,7 @@ def _target(trigger: Token, obj: Token | None, skip: set[int], res: ResolvedEnti
             for pobj in tok.children:
                 if pobj.dep_ == "pobj":
                     eid = entity_of(pobj, res, sent_start)
-                    if usable(eid):
+                    if usable(eid, tok.lower_):
                         return eid, pobj
     return None, None
 
@@ -260,6 +275,9 @@ def extract_events(doc: Doc, res: ResolvedEntities, published: date | None,
                 first = first.head
             if event.actor_id is None and event.target_id is None and not _generic_actor(trigger):
                 continue  # nobody does anything to anybody we can name: not a codable event
+            if entry.generated and (event.target_id is None or event.actor_id is None
+                                    and not _generic_actor(trigger)):
+                continue  # PETRARCH's verbs are broad ("lead", "arrive"): it codes dyads only
             key = (first.i, event.event_type, event.actor_id)
             if key not in seen:
                 seen[key] = len(events)
@@ -340,11 +358,10 @@ def _build(doc: Doc, sent: Span, index: int, trigger: Token, text: str, entry: L
     skip = subject_tokens | {j for j in triggers if j != trigger.i}
     place_skip = set(skip)
     skip |= {t.i for t in doc[sent.start:sent.end] if t.dep_ == "relcl" and t.i != trigger.i}
-    target_id, target_tok = _target(trigger, obj, skip, res, prev_start, entry.event_type)
+    target_id, target_tok = _target(trigger, obj, skip, res, prev_start, entry)
     if target_id is None:
         for g in chain:  # "moved vehicles ... to defend the capital against Haftar's forces"
-            target_id, target_tok = _target(g, None, skip | {trigger.i}, res, prev_start,
-                                            entry.event_type)
+            target_id, target_tok = _target(g, None, skip | {trigger.i}, res, prev_start, entry)
             if target_id:
                 break
     if target_id is None and second_id and entry.event_type in SYMMETRIC_TYPES:
@@ -396,4 +413,5 @@ def _build(doc: Doc, sent: Span, index: int, trigger: Token, text: str, entry: L
         actor_text=actor_text, actor_id=actor_id, target_text=target_text, target_id=target_id,
         location_text=location_text, location_id=location_id, event_date=event_date,
         date_precision=precision, date_source=source, negated=_negated(trigger, chain),
+        cameo_code=entry.cameo_code,
     )

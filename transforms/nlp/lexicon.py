@@ -1,7 +1,10 @@
 """The event lexicon: trigger rows typed by PLOVER, CAMEO and QuadClass (pure).
 
-Rows come from seeds/event_lexicon.csv (read by flows/nlp.py): trigger, object, subject,
-event_type, cameo_code, quad_class. See transforms/nlp/triggers.py for how a row matches a verb.
+Two layers, read by flows/nlp.py. The hand rows of seeds/event_lexicon.csv (trigger, object,
+subject, event_type, cameo_code, quad_class) lie over the generated PETRARCH2 layer of
+seeds/event_lexicon_petrarch.jsonl (seeds/make_event_lexicon.py): verbs with their default
+CAMEO code, dependency patterns (subject, object, particles, prepositions and their objects)
+and event nouns. See transforms/nlp/triggers.py for the order in which they are tried.
 """
 
 from __future__ import annotations
@@ -59,6 +62,50 @@ def plover_type(code: str, table: Mapping[str, str]) -> str | None:
 
 
 @dataclass(frozen=True, slots=True)
+class NounAlt:
+    """One way a noun phrase may read: its head lemma among `heads`, and for each modifier
+    position a word among the set, modifying the head ("peace plan", "armed forces")."""
+
+    heads: frozenset[str]
+    mods: tuple[frozenset[str], ...] = ()
+
+
+NounSpec = tuple[NounAlt, ...]  # alternatives: a word, or the members of a synset
+
+
+@dataclass(frozen=True, slots=True)
+class PrepSpec:
+    """A preposition below the verb (or its object), with the nouns its object may be."""
+
+    prep: str
+    nouns: tuple[NounSpec, ...] = ()
+    role: str = ""  # "target" / "source": its object is the event's target / actor
+
+
+@dataclass(frozen=True, slots=True)
+class DepPattern:
+    """A PETRARCH phrase pattern as constraints on the parse around the verb.
+
+    subject: nouns the subject's phrase must hold; aux: auxiliaries on the verb ("will");
+    words: nouns, particles or adjectives below the verb ("off", "free", the object);
+    preps: prepositions below the verb or its object; target "object": the object is the target.
+    """
+
+    subject: tuple[NounSpec, ...] = ()
+    aux: tuple[frozenset[str], ...] = ()
+    words: tuple[NounSpec, ...] = ()
+    preps: tuple[PrepSpec, ...] = ()
+    target: str = ""
+    line: int = 0  # line in CAMEO.2.0.txt
+
+    @property
+    def size(self) -> int:
+        """How specific the pattern is: the number of its constraints."""
+        return (len(self.subject) + len(self.aux) + len(self.words)
+                + sum(1 + len(p.nouns) for p in self.preps))
+
+
+@dataclass(frozen=True, slots=True)
 class LexiconEntry:
     """One trigger of the event lexicon and its typing.
 
@@ -73,6 +120,9 @@ class LexiconEntry:
     quad_class: int
     objects: frozenset[str] = frozenset()
     subjects: frozenset[str] = frozenset()
+    # a generated PETRARCH pattern (its trigger is the block's name; "" event_type: codes nothing)
+    pattern: DepPattern | None = None
+    generated: bool = False  # from the PETRARCH layer: an event needs a named target (a dyad)
 
     @property
     def cameo_root(self) -> str:
@@ -80,22 +130,46 @@ class LexiconEntry:
 
 
 @dataclass(frozen=True, slots=True)
+class VerbSense:
+    """A verb of a PETRARCH verb block: its other words, default row and the block's patterns.
+
+    `before`/`after` are the other words of a multi-word verb ("wire tap", "pull out");
+    `default` is None when the bare verb codes nothing; `patterns` are the most specific first.
+    """
+
+    verb: str
+    before: tuple[str, ...]
+    after: tuple[str, ...]
+    default: LexiconEntry | None
+    patterns: tuple[LexiconEntry, ...]
+    block: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class Lexicon:
-    """The event lexicon: rows grouped by trigger, in file order."""
+    """The event lexicon: hand rows grouped by trigger in file order, and the generated layer
+    (verb senses by lemma, multi-word senses first; event nouns by lemma)."""
 
     entries: tuple[LexiconEntry, ...] = ()
     by_trigger: Mapping[str, tuple[LexiconEntry, ...]] = field(default_factory=dict)
+    verbs: Mapping[str, tuple[VerbSense, ...]] = field(default_factory=dict)
+    nouns: Mapping[str, LexiconEntry] = field(default_factory=dict)
+    # lemmas of hand triggers ("pull" for "pull out"): their bare verb is the hand layer's call
+    hand_verbs: frozenset[str] = frozenset()
 
 
 def _split(value: str | None) -> frozenset[str]:
     return frozenset(v.strip() for v in (value or "").split("|") if v.strip())
 
 
-def parse_lexicon(rows: Iterable[Mapping[str, str]]) -> Lexicon:
+def parse_lexicon(rows: Iterable[Mapping[str, str]],
+                  generated: Iterable[Mapping[str, object]] = ()) -> Lexicon:
     """Build the lexicon from CSV rows (trigger, object, subject, event_type, cameo_code, quad_class).
 
     Args:
-        rows: dicts as csv.DictReader yields them.
+        rows: dicts as csv.DictReader yields them (the hand layer).
+        generated: the records of a generated layer (seeds/event_lexicon_petrarch.jsonl, one
+            dict per line), or nothing.
 
     Returns:
         The lexicon. Rows with an unknown PLOVER type or a malformed CAMEO code are dropped; an
@@ -117,4 +191,85 @@ def parse_lexicon(rows: Iterable[Mapping[str, str]]) -> Lexicon:
     grouped: dict[str, list[LexiconEntry]] = {}
     for entry in entries:
         grouped.setdefault(entry.trigger, []).append(entry)
-    return Lexicon(tuple(entries), {k: tuple(v) for k, v in grouped.items()})
+    verbs, nouns = _parse_generated(generated)
+    return Lexicon(tuple(entries), {k: tuple(v) for k, v in grouped.items()}, verbs, nouns,
+                   frozenset(t.split()[0] for t in grouped))
+
+
+def _entry(trigger: str, record: Mapping[str, object], pattern: DepPattern | None = None
+           ) -> LexiconEntry | None:
+    """The row of a generated record; None for the null code; "" event_type for a code with no
+    PLOVER type (a pattern that matches and codes nothing)."""
+    code = str(record.get("code") or "")
+    if not code:
+        return None if pattern is None else LexiconEntry(trigger, "", "", 0, pattern=pattern,
+                                                         generated=True)
+    event_type = str(record.get("event_type") or "")
+    if event_type and event_type not in PLOVER_TYPES:
+        raise ValueError(f"generated lexicon: unknown PLOVER type {event_type!r}")
+    return LexiconEntry(trigger, event_type, code, quad_class(code) if event_type else 0,
+                        pattern=pattern, generated=True)
+
+
+def _noun_spec(phrase: str, synsets: Mapping[str, list[str]]) -> NounSpec:
+    """"peace plan" -> one alternative; "&MILITARY" -> one per member shape."""
+    words = phrase.split()
+    if not words:
+        return ()
+    options: list[list[str]] = [synsets.get(w[1:], []) if w.startswith("&") else [w] for w in words]
+    head_opts, mod_opts = options[-1], options[:-1]
+    mods = tuple(frozenset(m.split()[-1] for m in opt) for opt in mod_opts)
+    single = frozenset(h for h in head_opts if " " not in h)
+    alts = [NounAlt(single, mods)] if single else []
+    for h in head_opts:  # a multi-word member ("armed force"): its own modifiers come first
+        if " " in h:
+            parts = h.split()
+            alts.append(NounAlt(frozenset({parts[-1]}),
+                                tuple(frozenset({p}) for p in parts[:-1]) + mods))
+    return tuple(alts)
+
+
+def _parse_generated(records: Iterable[Mapping[str, object]]
+                     ) -> tuple[dict[str, tuple[VerbSense, ...]], dict[str, LexiconEntry]]:
+    """Verb senses by lemma and event nouns by lemma from the generated layer's records."""
+    synsets: dict[str, list[str]] = {}
+    verbs: list[Mapping[str, object]] = []
+    patterns: dict[str, list[LexiconEntry]] = {}
+    nouns: dict[str, LexiconEntry] = {}
+    for record in records:
+        kind = record.get("kind")
+        if kind == "synset":
+            synsets[str(record["name"])] = [str(m) for m in record["members"]]  # type: ignore[union-attr]
+        elif kind == "verb":
+            verbs.append(record)
+        elif kind == "pattern":
+            pattern = DepPattern(
+                subject=tuple(_noun_spec(str(n), synsets) for n in record["subject"]),  # type: ignore[union-attr]
+                aux=tuple(frozenset(synsets.get(str(a)[1:], [])) if str(a).startswith("&")
+                          else frozenset({str(a)}) for a in record["aux"]),  # type: ignore[union-attr]
+                words=tuple(_noun_spec(str(n), synsets) for n in record["words"]),  # type: ignore[union-attr]
+                preps=tuple(PrepSpec(str(p["prep"]).split()[0],
+                                     tuple(_noun_spec(str(n), synsets) for n in p["nouns"]),
+                                     str(p.get("role") or ""))
+                            for p in record["preps"]),  # type: ignore[union-attr]
+                target=str(record.get("target") or ""), line=int(record.get("line") or 0))  # type: ignore[arg-type]
+            entry = _entry(str(record["block"]).lower(), record, pattern)
+            if entry is not None:
+                patterns.setdefault(str(record["block"]), []).append(entry)
+        elif kind == "noun":
+            entry = _entry(str(record["noun"]), record)
+            if entry is not None and entry.event_type:
+                nouns[str(record["noun"])] = entry
+    ordered = {b: tuple(sorted(ps, key=lambda e: -e.pattern.size))  # type: ignore[union-attr]
+               for b, ps in patterns.items()}
+    senses: dict[str, list[VerbSense]] = {}
+    for v in verbs:
+        lemma = str(v["verb"])
+        before = tuple(str(w) for w in v["before"])  # type: ignore[union-attr]
+        after = tuple(str(w) for w in v["after"])  # type: ignore[union-attr]
+        trigger = " ".join((*before, lemma, *after))
+        block = str(v["block"])
+        senses.setdefault(lemma, []).append(  # the block's patterns are shared by its verbs
+            VerbSense(lemma, before, after, _entry(trigger, v), ordered.get(block, ()), block))
+    return ({k: tuple(sorted(v, key=lambda s: -(len(s.before) + len(s.after))))
+             for k, v in senses.items()}, nouns)

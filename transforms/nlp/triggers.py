@@ -16,6 +16,7 @@ from spacy.tokens import Token
 
 from transforms.nlp.entities import ResolvedEntities
 from transforms.nlp.lexicon import Lexicon, LexiconEntry, quad_class
+from transforms.nlp.patterns import BLOCKED, match_generated
 from transforms.nlp.syntax import (
     CROWD_NOUNS,
     GROUP_NOUNS,
@@ -140,7 +141,14 @@ def asserted(token: Token) -> bool:
 
 
 def match_trigger(token: Token, lexicon: Lexicon, res: ResolvedEntities) -> tuple[str, LexiconEntry] | None:
-    """The lexicon row a verb token triggers, with the trigger text, or None."""
+    """The lexicon row a verb token triggers, with the trigger text, or None.
+
+    The order: the hand rows (in file order, a verb with its particle first: the first that fits
+    wins); then the generated PETRARCH patterns of the verb, most specific first (one with no
+    PLOVER type stops here: "released a statement" is no release); then the PETRARCH verb's
+    default code, unless the hand layer has the verb (its rows say when the verb is an event:
+    "visit" a place or a person, not a web page).
+    """
     if token.pos_ != "VERB" or token.dep_ in ("amod", "compound", "nmod", "aux", "auxpass"):
         return None
     if not asserted(token):
@@ -154,19 +162,55 @@ def match_trigger(token: Token, lexicon: Lexicon, res: ResolvedEntities) -> tupl
     if not particles or keys:
         keys.append(lemma)  # but "took over Washington" is not "took Washington"
     obj = direct_object(token)
-    subj, passive = subject_of(token)
+    syntactic_subject, passive = subject_of(token)
+    subj = syntactic_subject
     if passive:
         obj, subj = subj, agent_of(token)
     for key in keys:
         for entry in lexicon.by_trigger.get(key, ()):
             if _fits_object(entry, obj, res, token) and _fits_subject(entry, subj, res):
-                text = key
-                if obj is not None and obj.lemma_.lower() in entry.objects:
-                    text = f"{key} {obj.lemma_.lower()}"  # "impose sanction"
-                if token.dep_ == "acl" and token.head.dep_ == "dobj":  # "issue statement welcome"
-                    text = f"{token.head.head.lemma_.lower()} {token.head.lemma_.lower()} {text}"
-                return text, entry
+                return _text(token, key, entry, obj), entry
+    senses = lexicon.verbs.get(lemma) if _stated(token) else None
+    if senses:
+        found = match_generated(token, senses, syntactic_subject, direct_object(token), particles,
+                                default=False)
+        if found is BLOCKED:
+            return None
+        if found is not None:
+            return found
+    if senses and lemma not in lexicon.hand_verbs:
+        found = match_generated(token, senses, syntactic_subject, direct_object(token), particles,
+                                default=True)
+        if found is not None and found is not BLOCKED:
+            return found
     return None
+
+
+_MODALS = frozenset({"could", "might", "may", "should", "can", "must"})
+
+
+def _stated(token: Token) -> bool:
+    """A clause that says something happened or will: a finite verb, or one with an auxiliary
+    ("has withdrawn", "to visit"), not a bare participle ("lawmakers, also allied to Haftar";
+    "clashed with soldiers, injuring 30") nor a possibility ("Tokyo could remove"). PETRARCH's
+    broad verbs are taken only from such clauses."""
+    head = token
+    while head.dep_ == "conj" and head.head.i != head.i:
+        head = head.head
+    aux = {c.lower_ for c in head.children if c.dep_ in ("aux", "auxpass")}
+    if aux & _MODALS:
+        return False
+    return bool(aux) or head.tag_ in ("VBD", "VBZ", "VBP") or head.tag_ == "VB" and head.dep_ == "ROOT"
+
+
+def _text(token: Token, key: str, entry: LexiconEntry, obj: Token | None) -> str:
+    """The trigger text of a hand row: "impose sanction", "issue statement welcome"."""
+    text = key
+    if obj is not None and obj.lemma_.lower() in entry.objects:
+        text = f"{key} {obj.lemma_.lower()}"  # "impose sanction"
+    if token.dep_ == "acl" and token.head.dep_ == "dobj":  # "issue statement welcome"
+        text = f"{token.head.head.lemma_.lower()} {token.head.lemma_.lower()} {text}"
+    return text
 
 
 def subsumed(trigger: Token, entry: LexiconEntry, chain: list[Token],
@@ -181,8 +225,8 @@ def subsumed(trigger: Token, entry: LexiconEntry, chain: list[Token],
     if not chain:
         return False
     governor = chain[0]
-    if governor.i not in triggers:
-        return False
+    if governor.i not in triggers or triggers[governor.i][1].generated:
+        return False  # a PETRARCH verb ("fly", "seek") is too broad to swallow what it governs
     if trigger.dep_ == "conj":  # "closing borders and freezing assets": as its first conjunct
         return triggers[governor.i][1].event_type == entry.event_type and subsumed(
             governor, triggers[governor.i][1], chain[1:], triggers)
