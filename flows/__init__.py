@@ -8,7 +8,11 @@ import logging
 import os
 from pathlib import Path
 
-_data_dir = Path(os.environ.get("NEWSDUCK_DATA_DIR", "newsduck-data")).resolve()
+from flows.settings import default_data_dir  # noqa: E402  (imports no Prefect)
+
+# Prefect's home follows the data directory the environment names (a --db flag comes too late).
+_data_dir = Path(os.environ.get("NEWSDUCK_DATA_DIR") or default_data_dir(
+    Path(os.environ.get("NEWSDUCK_DB") or "newsduck.duckdb"), os.environ.get("NEWSDUCK_LAKE"))).resolve()
 for _key, _value in {
     "PREFECT_HOME": str(_data_dir / "prefect"),
     "PREFECT_SERVER_ANALYTICS_ENABLED": "false",

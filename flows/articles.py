@@ -18,13 +18,13 @@ from datetime import datetime
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from flows import compute, staging, warehouse, workers
-from flows.http import Fetcher, FetchError, Response
+from flows import compute, runcontrol, staging, warehouse, workers
+from flows.http import Deferred, Fetcher, FetchError, HostBreaker, Response
 from flows.nlp import nlp_version
 from flows.settings import Settings
 from transforms.page.clean import EXTRACTOR_VERSION
 from transforms.nlp.names import normalize_alias
-from transforms.records import Article, DocAnalysis, FeedEntry, Skipped
+from transforms.records import Article, DocAnalysis, Failed, FeedEntry, Skipped
 from transforms.urls import article_id, canonicalize_url
 
 HTML_TYPES = {"text/html", "application/xhtml+xml", ""}  # "" : servers that send no type
@@ -47,28 +47,39 @@ class BatchResult:
     staged_ids: dict[str, str] = field(default_factory=dict)  # staged job URL -> its article id, in order
     failures: list[tuple[str, str, bool]] = field(default_factory=list)  # (url, reason, transient)
     filtered: list[tuple[str, str]] = field(default_factory=list)  # (url, reason): refused by `accept`
+    deferred: list[tuple[str, str]] = field(default_factory=list)  # (url, reason): left for a later run
     seconds: Counter = field(default_factory=Counter)  # time per stage: fetch, clean, nlp, events, stage
 
 
 def process_batch(jobs: list[Job], settings: Settings, run_id: str, batch_id: str, *,
                   accept: Callable[[Article], str | None] | None = None,
                   extra_tables: Mapping[str, object] | None = None,
-                  fetched: tuple[list[Response | FetchError], float] | None = None) -> BatchResult:
+                  fetched: tuple[list[Response | FetchError | Deferred], float] | None = None) -> BatchResult:
     """Fetch, clean, analyse and stage one batch. Returns which job URLs were staged or failed.
 
     `accept` may refuse a clean article with a reason (a backfill's date window): it is then
     neither analysed nor stored, only recorded as a skip. `extra_tables` are staged with the
     batch (a backfill's checkpoint rows), so they are merged together with it or not at all.
     `fetched` is fetch_pages' result when the caller fetched the batch ahead of time.
+
+    A document any stage raises on costs that document: a skip with the exception, and with the
+    extractor and NLP versions, so that it is not fetched again until they change. Pages the
+    fetch deferred (a failing host, the run's deadline) are neither stored nor failed. Raises
+    RunStopped when a stop signal came: nothing of the batch is staged, and a later run does it.
     """
     logger = get_run_logger()
     result = BatchResult()
     fetched, result.seconds["fetch"] = fetched or fetch_pages(jobs, settings)
+    runcontrol.check_stopped()
+    version = nlp_version(settings.model, settings.lexicon)
+    versions = code_versions(settings)
     skips: list[dict] = []
 
     pages: list[tuple[Job, Response]] = []
     for job, got in zip(jobs, fetched):
-        if isinstance(got, FetchError):
+        if isinstance(got, Deferred):
+            result.deferred.append((job.url, got.reason))
+        elif isinstance(got, FetchError):
             _fail(result, skips, run_id, job, "fetch", got.reason, got.detail, got.transient)
         elif got.content_type not in HTML_TYPES:
             _fail(result, skips, run_id, job, "fetch", "not_html", got.content_type, False)
@@ -81,7 +92,9 @@ def process_batch(jobs: list[Job], settings: Settings, run_id: str, batch_id: st
     result.seconds["clean_wall"] += time.perf_counter() - clock
     articles: list[tuple[Job, Response, Article]] = []
     for (job, response), got in zip(pages, cleaned):
-        if isinstance(got, Skipped):
+        if isinstance(got, Failed):
+            _fail(result, skips, run_id, job, got.stage, got.reason, got.detail, False, versions)
+        elif isinstance(got, Skipped):
             _fail(result, skips, run_id, job, "clean", got.reason, got.detail, False)
         elif accept is not None and (refused := accept(got)):
             result.filtered.append((job.url, refused))
@@ -93,44 +106,85 @@ def process_batch(jobs: list[Job], settings: Settings, run_id: str, batch_id: st
     analyses, spent = compute.run_cpu(analyze_articles, [a for _, _, a in articles], settings)
     result.seconds.update(spent)
     result.seconds["nlp_wall"] += time.perf_counter() - clock
-    version = nlp_version(settings.model, settings.lexicon)
     for (job, _, article), analysis in zip(articles, analyses):
         if analysis is None:
             skips.append(_skip(run_id, job, "nlp", "unsupported_language", article.language, False))
+        elif isinstance(analysis, Failed):  # the article is kept, without entities and events
+            skips.append(_skip(run_id, job, "nlp", analysis.reason, analysis.detail, False, versions))
 
     clock = time.perf_counter()
-    tables = _tables(articles, analyses, skips, run_id, version) | dict(extra_tables or {})
-    stage_batch(settings, batch_id, tables)
+    tables, unstageable = _tables(articles, analyses, run_id, version)
+    for job, failed in unstageable:
+        _fail(result, skips, run_id, job, failed.stage, failed.reason, failed.detail, False, versions)
+    tables["skips"] = staging.to_table("skips", skips)
+    stage_batch(settings, batch_id, tables | dict(extra_tables or {}))
     result.seconds["stage"] += time.perf_counter() - clock
-    result.staged_ids = {job.url: article_id(article.canonical_url) for job, _, article in articles}
-    logger.info("batch %s: %s articles staged, %s failed", batch_id, len(articles), len(result.failures))
+    dropped = {job.url for job, _ in unstageable}
+    staged = set(tables["articles"].column("article_id").to_pylist())
+    result.staged_ids = {job.url: aid for job, _, article in articles if job.url not in dropped
+                         and (aid := article_id(article.canonical_url)) in staged}
+    logger.info("batch %s: %s articles staged, %s failed%s", batch_id, len(result.staged_ids), len(result.failures),
+                f", {len(result.deferred)} left for a later run" if result.deferred else "")
     return result
 
 
+def code_versions(settings: Settings) -> str:
+    """The extractor and NLP versions together: a page our code raised on is tried again once
+    they change (url_failures.versions)."""
+    return f"{EXTRACTOR_VERSION}+{nlp_version(settings.model, settings.lexicon)}"
+
+
 @task(name="fetch-pages", retries=1, retry_delay_seconds=10, cache_policy=NO_CACHE)
-def fetch_pages(jobs: list[Job], settings: Settings) -> tuple[list[Response | FetchError], float]:
+def fetch_pages(jobs: list[Job], settings: Settings,
+                breaker: HostBreaker | None = None) -> tuple[list[Response | FetchError | Deferred], float]:
     """Fetch the batch's pages concurrently (per-host limits, robots.txt, retries).
 
-    Returns a response or the reason it failed per job, and the seconds it took.
+    Returns a response, the reason it failed, or why it was deferred, per job, and the seconds
+    it took. `breaker` (shared by the batches of a run) defers the pages of a host that keeps
+    failing; the run's deadline defers the pages not yet started, and a stop signal abandons
+    the requests in flight too.
     """
     clock = time.perf_counter()
-    return asyncio.run(_fetch_pages(jobs, settings)), time.perf_counter() - clock
+    return asyncio.run(_fetch_pages(jobs, settings, breaker)), time.perf_counter() - clock
 
 
-async def _fetch_pages(jobs: list[Job], settings: Settings) -> list[Response | FetchError]:
-    async with Fetcher(settings) as fetcher:
-        async def one(job: Job) -> Response | FetchError:
+async def _fetch_pages(jobs: list[Job], settings: Settings,
+                       breaker: HostBreaker | None) -> list[Response | FetchError | Deferred]:
+    def deferral(host: str) -> str | None:
+        return runcontrol.stopping() or (breaker.reason(host) if breaker else None)
+
+    async with Fetcher(settings, defer=deferral) as fetcher:
+        async def one(job: Job) -> Response | FetchError | Deferred:
             if job.response is not None:
                 return job.response
+            url = job.fetch_url or job.url
             try:
-                response = await fetcher.fetch(job.fetch_url or job.url, max_bytes=settings.max_page_bytes,
-                                               robots=settings.respect_robots)
-            except FetchError as exc:
+                response = await fetcher.fetch(url, max_bytes=settings.max_page_bytes, robots=settings.respect_robots)
+            except Deferred as exc:
                 return exc
+            except FetchError as exc:
+                if breaker:
+                    breaker.record(url, exc.reason)
+                return exc
+            except Exception as exc:  # a bug of ours on one URL costs that URL (retried by later runs)
+                failed = Failed.from_exception(exc, "fetch")
+                return FetchError(failed.reason, failed.detail, transient=True)
+            if breaker:
+                breaker.record(url, None)
             if job.fetch_url:  # an archived copy: the article's URLs are the page's own
                 response = dataclasses.replace(response, url=job.url, final_url=job.url, redirects=())
             return response
-        return await asyncio.gather(*(one(job) for job in jobs))
+
+        tasks = [asyncio.ensure_future(one(job)) for job in jobs]
+        waiting = set(tasks)
+        while waiting:
+            _, waiting = await asyncio.wait(waiting, timeout=0.2)
+            if waiting and runcontrol.stopped():  # a stop signal: abandon the requests in flight
+                for request in waiting:
+                    request.cancel()
+                await asyncio.gather(*waiting, return_exceptions=True)
+                break
+        return [Deferred(runcontrol.STOPPED) if request.cancelled() else request.result() for request in tasks]
 
 
 @task(name="clean-articles", cache_policy=NO_CACHE)
@@ -143,15 +197,15 @@ def clean_articles(items: list[tuple[bytes, str, FeedEntry | None]],
 
 
 @task(name="analyze-articles", cache_policy=NO_CACHE)
-def analyze_articles(items: list[Article], settings: Settings) -> tuple[list[DocAnalysis | None], Counter]:
-    """Entities and events for the English articles of the batch (None for the others), and the
-    seconds spent per stage."""
+def analyze_articles(items: list[Article], settings: Settings) -> tuple[list[DocAnalysis | Failed | None], Counter]:
+    """Entities and events for the English articles of the batch (None for the others, Failed for
+    one the NLP raised on), and the seconds spent per stage."""
     timings: Counter = Counter()
     wanted = [i for i, a in enumerate(items) if a.language in NLP_LANGUAGES]
     found = workers.analyze(
         [(items[i].body, items[i].published_at.date() if items[i].published_at else None) for i in wanted],
         settings, timings)
-    analyses: list[DocAnalysis | None] = [None] * len(items)
+    analyses: list[DocAnalysis | Failed | None] = [None] * len(items)
     for i, analysis in zip(wanted, found):
         analyses[i] = analysis
     return analyses, timings
@@ -164,56 +218,91 @@ def stage_batch(settings: Settings, batch_id: str, tables: dict) -> str:
 
 
 def _fail(result: BatchResult, skips: list[dict], run_id: str, job: Job, stage: str,
-          reason: str, detail: str, transient: bool) -> None:
+          reason: str, detail: str, transient: bool, versions: str | None = None) -> None:
     result.failures.append((job.url, reason, transient))
-    skips.append(_skip(run_id, job, stage, reason, detail, transient))
+    skips.append(_skip(run_id, job, stage, reason, detail, transient, versions))
 
 
-def _skip(run_id: str, job: Job, stage: str, reason: str, detail: str, transient: bool) -> dict:
+def _skip(run_id: str, job: Job, stage: str, reason: str, detail: str, transient: bool,
+          versions: str | None = None) -> dict:
+    """A skips row; `versions` when our code raised on the document (an upgrade retries it)."""
     return {"run_id": run_id, "stage": stage, "url": job.url, "feed_url": job.feed_url, "reason": reason,
-            "detail": (detail or "")[:500], "permanent": not transient, "skipped_at": warehouse.utcnow()}
+            "detail": (detail or "")[:500], "permanent": not transient, "skipped_at": warehouse.utcnow(),
+            "versions": versions}
 
 
-def _tables(articles: list[tuple[Job, Response, Article]], analyses: list[DocAnalysis | None],
-            skips: list[dict], run_id: str, version: str) -> dict:
-    """The batch as staged Arrow tables; one row per article id (URLs of repeats merged)."""
-    rows: dict[str, dict] = {}
-    entity_rows, mention_rows, event_rows = [], [], []
+def _tables(articles: list[tuple[Job, Response, Article]], analyses: list[DocAnalysis | Failed | None],
+            run_id: str, version: str) -> tuple[dict, list[tuple[Job, Failed]]]:
+    """The batch's articles, entities, mentions and events as staged Arrow tables; one article
+    row per article id (URLs of repeats merged).
+
+    Returns them and the articles whose rows could not be built (each a Failed of stage
+    "stage"), which the tables leave out.
+    """
     now = warehouse.utcnow()
+    built: dict[str, dict[str, list[dict]]] = {}  # article id -> its rows per table
+    jobs: dict[str, Job] = {}
+    unstageable: list[tuple[Job, Failed]] = []
     for (job, response, article), analysis in zip(articles, analyses):
-        aid = article_id(article.canonical_url)
-        urls = _urls(job, response, article)
-        if aid in rows:
-            rows[aid]["urls"] += [u for u in urls if u not in rows[aid]["urls"]]
-            continue
-        rows[aid] = _article_row(aid, job, response, article, urls, run_id, version, now) | {"position": len(rows)}
-        if analysis is None:
-            continue
-        entity_rows += [{
-            "article_id": aid, "entity_id": e.entity_id, "name": e.name, "name_norm": normalize_alias(e.name),
-            "label": e.label, "aliases": list(e.aliases),
-            "alias_norms": sorted({normalize_alias(a) for a in (e.name, *e.aliases)} - {""}),
-            "mention_count": e.mention_count, "nlp_version": version,
-        } for e in analysis.entities]
-        mention_rows += [{
-            "article_id": aid, "start_char": m.start, "end_char": m.end, "text": m.text, "label": m.label,
-            "sentence_idx": m.sentence, "entity_id": m.entity_id, "nlp_version": version,
-        } for m in analysis.mentions]
-        event_rows += [{
-            "article_id": aid, "sentence_idx": e.sentence, "start_char": e.start, "end_char": e.end,
-            "trigger": e.trigger, "event_type": e.event_type, "cameo_root": e.cameo_root,
-            "quad_class": e.quad_class, "actor_id": e.actor_id, "actor_text": e.actor_text,
-            "target_id": e.target_id, "target_text": e.target_text, "location_id": e.location_id,
-            "location_text": e.location_text, "event_date": e.event_date, "date_precision": e.date_precision,
-            "date_source": e.date_source, "negated": e.negated, "nlp_version": version,
-        } for e in analysis.events]
-    return {
-        "articles": staging.to_table("articles", rows.values()),
-        "entities": staging.to_table("entities", entity_rows),
-        "mentions": staging.to_table("mentions", mention_rows),
-        "events": staging.to_table("events", event_rows),
-        "skips": staging.to_table("skips", skips),
+        try:
+            aid = article_id(article.canonical_url)
+            urls = _urls(job, response, article)
+            if aid in built:
+                known = built[aid]["articles"][0]["urls"]
+                known += [u for u in urls if u not in known]
+                continue
+            built[aid] = _article_rows(aid, job, response, article, urls, analysis, run_id, version, now)
+            built[aid]["articles"][0]["position"] = len(built) - 1
+            jobs[aid] = job
+        except Exception as exc:  # one article's rows, not the batch
+            unstageable.append((job, Failed.from_exception(exc, "stage")))
+    names = ("articles", "entities", "mentions", "events")
+    try:
+        tables = {name: staging.to_table(name, (r for rows in built.values() for r in rows[name])) for name in names}
+    except Exception:  # a value Arrow refuses: find the articles it belongs to, keep the rest
+        for aid, rows in list(built.items()):
+            try:
+                for name in names:
+                    staging.to_table(name, rows[name])
+            except Exception as exc:
+                unstageable.append((jobs[aid], Failed.from_exception(exc, "stage")))
+                del built[aid]
+        tables = {name: staging.to_table(name, (r for rows in built.values() for r in rows[name])) for name in names}
+    return tables, unstageable
+
+
+def _article_rows(aid: str, job: Job, response: Response, article: Article, urls: list[dict],
+                  analysis: DocAnalysis | Failed | None, run_id: str, version: str, now: datetime) -> dict[str, list[dict]]:
+    """One article's rows: the article, and its entities, mentions and events when analysed.
+    An article whose NLP failed records that in its nlp_version, so `reprocess` tries it again."""
+    analysed = isinstance(analysis, DocAnalysis)
+    failed = isinstance(analysis, Failed)
+    made_by = f"failed:{version}" if failed else version
+    rows: dict[str, list[dict]] = {
+        "articles": [_article_row(aid, job, response, article, urls, run_id, made_by, now)],
+        "entities": [], "mentions": [], "events": [],
     }
+    if not analysed:
+        return rows
+    rows["entities"] = [{
+        "article_id": aid, "entity_id": e.entity_id, "name": e.name, "name_norm": normalize_alias(e.name),
+        "label": e.label, "aliases": list(e.aliases),
+        "alias_norms": sorted({normalize_alias(a) for a in (e.name, *e.aliases)} - {""}),
+        "mention_count": e.mention_count, "nlp_version": version,
+    } for e in analysis.entities]
+    rows["mentions"] = [{
+        "article_id": aid, "start_char": m.start, "end_char": m.end, "text": m.text, "label": m.label,
+        "sentence_idx": m.sentence, "entity_id": m.entity_id, "nlp_version": version,
+    } for m in analysis.mentions]
+    rows["events"] = [{
+        "article_id": aid, "sentence_idx": e.sentence, "start_char": e.start, "end_char": e.end,
+        "trigger": e.trigger, "event_type": e.event_type, "cameo_root": e.cameo_root,
+        "quad_class": e.quad_class, "actor_id": e.actor_id, "actor_text": e.actor_text,
+        "target_id": e.target_id, "target_text": e.target_text, "location_id": e.location_id,
+        "location_text": e.location_text, "event_date": e.event_date, "date_precision": e.date_precision,
+        "date_source": e.date_source, "negated": e.negated, "nlp_version": version,
+    } for e in analysis.events]
+    return rows
 
 
 def _urls(job: Job, response: Response, article: Article) -> list[dict]:

@@ -74,6 +74,9 @@ def init(db: Optional[Path] = DbOption) -> None:
 def run(
     feeds: Optional[Path] = typer.Option(None, "--feeds", help="CSV with a url column, or an OPML file [default: seeds/feeds.csv]"),
     max_articles: Optional[int] = typer.Option(None, "--max-articles", help="fetch at most N new articles"),
+    max_seconds: Optional[float] = typer.Option(None, "--max-seconds", envvar="NEWSDUCK_MAX_SECONDS",
+                                                help="start no new work after N seconds; the rest waits for the "
+                                                     "next runs [default: no limit]"),
     shard: Optional[str] = ShardOption,
     task_runner: Optional[Runner] = RunnerOption,
     load: Optional[bool] = LoadOption,
@@ -81,8 +84,10 @@ def run(
 ) -> None:
     """Run one ingest now: poll the feeds, fetch new articles, extract, load.
 
-    Exits 0 when the run finished, even if some feeds or pages failed (the summary lists them);
-    non-zero only when it could not run (another run in progress, unreadable catalogue).
+    Exits 0 when the run finished, even if some feeds or pages failed (the summary lists them),
+    and when it ended early on its --max-seconds deadline or on SIGTERM/SIGINT (what was staged is
+    kept; the summary's status says so and the next run takes the rest); non-zero only when it
+    could not run (2: unreadable catalogue, 3: another run in progress).
 
     With --shard i/n it takes only the feeds whose host hashes to shard i: n workers split the
     catalogue site by site (README, "Scaling out").
@@ -113,7 +118,8 @@ def run(
     from flows.ingest import ingest_feeds
 
     result = ingest_feeds(feeds_file=str(settings.feeds), max_articles=max_articles, db=str(settings.db),
-                          shard=shard, task_runner=task_runner.value if task_runner else None, load=load)
+                          shard=shard, task_runner=task_runner.value if task_runner else None, load=load,
+                          max_seconds=max_seconds)
     typer.echo(json.dumps(result))
 
 
@@ -122,18 +128,23 @@ def serve(
     cron: str = typer.Option("*/15 * * * *", "--cron", help="schedule as a cron expression (UTC)"),
     interval: Optional[int] = typer.Option(None, "--interval", help="schedule every N seconds instead of --cron"),
     feeds: Optional[Path] = typer.Option(None, "--feeds", help="feed catalogue for the scheduled runs"),
+    max_seconds: Optional[float] = typer.Option(None, "--max-seconds", envvar="NEWSDUCK_MAX_SECONDS",
+                                                help="each run starts no new work after N seconds "
+                                                     "[default: half the schedule's interval]"),
     db: Optional[Path] = DbOption,
 ) -> None:
     """Run the ingest on a schedule (default every 15 minutes) until stopped.
 
     Uses the Prefect server at PREFECT_API_URL; when that is unset it starts one on 127.0.0.1
-    (state under the data directory) and stops it on exit.
+    (state under the data directory) and stops it on exit. Each run ends well within its
+    interval (--max-seconds); SIGTERM or SIGINT stops the run in hand and the server within
+    seconds.
 
     Example: newsduck serve --cron "*/30 * * * *"
     """
     from flows.serve import serve_ingest
 
-    settings = get_settings(db=db, feeds=feeds)
+    settings = get_settings(db=db, feeds=feeds, max_seconds=max_seconds)
     serve_ingest(settings, cron=None if interval else cron, interval=interval)
 
 

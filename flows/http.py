@@ -51,6 +51,46 @@ class FetchError(Exception):
         self.retry_after = retry_after
 
 
+class Deferred(Exception):
+    """A request this run will not make (its host kept failing, the run is out of time or asked to
+    stop): not a failure of the page, which a later run fetches."""
+
+    def __init__(self, reason: str, detail: str = "") -> None:
+        super().__init__(f"{reason}: {detail}" if detail else reason)
+        self.reason = reason
+        self.detail = detail
+
+
+class HostBreaker:
+    """Per host, a run of consecutive failures of one kind. After `limit` of them the host is
+    open: its remaining pages wait for a later run instead of costing a request (and a
+    politeness delay) each. A success, or a failure of another kind, starts the count again."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self._streak: dict[str, tuple[str, int]] = {}
+        self.tripped: dict[str, str] = {}  # host -> why, e.g. "5 consecutive http_404"
+
+    def record(self, url: str, reason: str | None) -> None:
+        """A request's outcome: None for a success, else its FetchError reason."""
+        host = urlsplit(url).hostname or ""
+        if reason == "robots":  # a rule of the site, not a failure of it
+            return
+        if reason is None:
+            self._streak.pop(host, None)
+            return
+        kind, count = self._streak.get(host, (reason, 0))
+        count = count + 1 if kind == reason else 1
+        self._streak[host] = (reason, count)
+        if self.limit > 0 and count >= self.limit and host not in self.tripped:
+            self.tripped[host] = f"{count} consecutive {reason}"
+            log.warning("%s: %s; its other pages wait for a later run", host, self.tripped[host])
+
+    def reason(self, host: str) -> str | None:
+        """"host_failing" once the host's pages wait (`tripped` says why), else None."""
+        return "host_failing" if host in self.tripped else None
+
+
 @dataclass(slots=True)
 class Response:
     url: str  # as requested
@@ -68,10 +108,13 @@ class Response:
 class Fetcher:
     """Fetches URLs concurrently within the politeness and safety bounds of the settings."""
 
-    def __init__(self, settings: Settings, *, allowed_endpoints: Iterable[tuple[str, int]] = ()) -> None:
+    def __init__(self, settings: Settings, *, allowed_endpoints: Iterable[tuple[str, int]] = (),
+                 defer: Callable[[str], str | None] | None = None) -> None:
         """`allowed_endpoints`: (address, port) pairs let through although not public, such as a test
-        server on 127.0.0.1; every other destination is still checked, on every hop."""
+        server on 127.0.0.1; every other destination is still checked, on every hop.
+        `defer(host)`: asked when a request's turn comes; a reason makes it raise Deferred instead."""
         self.settings = settings
+        self._defer = defer
         limits = httpx.Limits(max_connections=settings.concurrency, max_keepalive_connections=settings.concurrency)
         self._allowed = frozenset((str(ipaddress.ip_address(address)), port)
                                   for address, port in allowed_endpoints)
@@ -175,6 +218,8 @@ class Fetcher:
         loop = asyncio.get_running_loop()
         async with self._hosts[host]:
             async with self._turns[host]:
+                if self._defer is not None and (why := self._defer(host)):
+                    raise Deferred(why)
                 if host in self._last_start:  # the delay may have grown since (robots.txt Crawl-delay)
                     await asyncio.sleep(self._last_start[host] + self._host_delay[host] - loop.time())
                 await self._all.acquire()

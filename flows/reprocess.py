@@ -36,7 +36,7 @@ from flows.runcontrol import run_lock
 from flows.settings import Settings, get_settings
 from transforms.sources.backfill import DateWindow, parse_day
 from transforms.page.clean import EXTRACTOR_VERSION
-from transforms.records import Article, FeedEntry, Skipped
+from transforms.records import Article, Failed, FeedEntry, Skipped
 
 SQL_DIR = warehouse.SQL_DIR
 CANDIDATES_SQL = SQL_DIR / "queries" / "reprocess_candidates.sql"
@@ -170,13 +170,16 @@ def rebuild_batch(settings: Settings, ids: list[str], run_id: str, version: str)
     kept: list[tuple[Job, Response, Article]] = []
     failures: Counter = Counter()
     for (job, response), row, got in zip(pages, rows, cleaned):
-        if isinstance(got, Skipped):
+        if isinstance(got, (Skipped, Failed)):
             failures[got.reason] += 1  # the article stays as it is: a reprocess never deletes one
         else:
             # the article keeps its identity even if the new extractor reads the canonical otherwise
             kept.append((job, response, dataclasses.replace(got, canonical_url=row["canonical_url"])))
     analyses, _ = analyze_articles([article for _, _, article in kept], settings)
-    return _tables(kept, analyses, [], run_id, version), failures
+    tables, unstageable = _tables(kept, analyses, run_id, version)
+    failures.update(failed.reason for _, failed in unstageable)  # those keep their stored rows too
+    failures.update(a.reason for a in analyses if isinstance(a, Failed))  # stored again, marked failed
+    return tables, failures
 
 
 def _job(row: dict) -> Job:

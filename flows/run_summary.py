@@ -16,7 +16,7 @@ class FeedOutcome:
     """What happened to one feed in this run: its fetch, then the fate of its new items."""
 
     source: FeedSource
-    status: str  # ok | not_modified | error
+    status: str  # ok | not_modified | error | stopped (a stop signal came while it was polled)
     fetched_at: datetime
     http_status: int | None = None
     etag: str | None = None
@@ -31,6 +31,8 @@ class FeedOutcome:
     stored: int = 0  # fetched, then found stored: its canonical URL, or another URL of it in this run
     pending: int = 0  # staged, not merged (yet): only `newsduck load` or the next run knows its fate
     failed: Counter = field(default_factory=Counter)
+    deferred: Counter = field(default_factory=Counter)  # items left for later runs, by reason
+    backlog: int = 0  # items earlier runs left for this one that the feed no longer lists
     item_skips: list[Skipped] = field(default_factory=list)  # items of the feed it could not use
     incomplete: bool = False  # some item must be tried again: keep the old validators
 
@@ -86,19 +88,25 @@ def feed_summary(o: FeedOutcome, counted: bool) -> dict:
         "pending": o.pending,
         "failed": sum(o.failed.values()),
         "reasons": dict(o.failed.most_common()),
+        "backlog": o.backlog,
+        "deferred": sum(o.deferred.values()),
+        "deferred_reasons": dict(o.deferred.most_common()),
     }
 
 
 def summary_markdown(run_id: str, outcomes: list[FeedOutcome], totals: Counter, queued: int, stage_only: bool = False,
-             counted: bool = True) -> str:
-    """The run as markdown: totals, then one row per feed with its failure reasons.
+                     counted: bool = True, ended: str | None = None, tripped: dict[str, str] | None = None) -> str:
+    """The run as markdown: totals, then one row per feed with its failure and deferral reasons.
 
     The totals are the sums of the feed rows. "already seen": stored before the run (not fetched
     again), or found stored once fetched (its canonical URL, or another URL of it in this run).
+    "deferred": items left for later runs (the per-feed cap, a failing host, the deadline, a
+    stop); they wait in feed_items and the next runs take them newest first.
     """
     ok = sum(o.status == "ok" for o in outcomes)
     unchanged = sum(o.status == "not_modified" for o in outcomes)
-    failed = len(outcomes) - ok - unchanged
+    stopped = sum(o.status == "stopped" for o in outcomes)
+    failed = len(outcomes) - ok - unchanged - stopped
     seen = sum(o.known + o.stored for o in outcomes)
     pending = sum(o.pending for o in outcomes)
     fetched_fates = (
@@ -114,21 +122,39 @@ def summary_markdown(run_id: str, outcomes: list[FeedOutcome], totals: Counter, 
                 "merges them.")
     else:
         tail = ""
-    lines = [
-        f"## newsduck ingest run `{run_id}`",
-        "",
-        f"Feeds: {len(outcomes)} ({ok} fetched, {unchanged} not modified, {failed} failed). "
-        f"Articles: {queued} to fetch, {fetched_fates}{seen} already seen, {totals['failed']} failed." + tail,
+    deferred: Counter = Counter()
+    for o in outcomes:
+        deferred.update(o.deferred)
+    waiting = ""
+    if deferred:
+        waiting = (f" {sum(deferred.values())} deferred to later runs ("
+                   + ", ".join(f"{reason} ×{n}" for reason, n in deferred.most_common()) + ").")
+    lines = [f"## newsduck ingest run `{run_id}`", ""]
+    if ended:
+        lines += [f"**The run ended early: {_ENDINGS.get(ended, ended)}.**", ""]
+    lines += [
+        f"Feeds: {len(outcomes)} ({ok} fetched, {unchanged} not modified, {failed} failed"
+        + (f", {stopped} not polled: stopped" if stopped else "") + "). "
+        f"Articles: {queued} to fetch, {fetched_fates}{seen} already seen, {totals['failed']} failed." + waiting + tail,
         "",
     ]
+    for host, why in (tripped or {}).items():
+        lines += [f"Host `{host}`: {why}; its other pages wait for later runs.", ""]
     columns = ["feed", "status", "items"] + (["new", "duplicates"] if counted else [])
     columns += (["staged, not merged"] if pending else []) + ["already seen", "failed", "reasons"]
+    columns += ["deferred"] if deferred else []
     lines += ["| " + " | ".join(columns) + " |",
-              "|---|---|" + "---:|" * (len(columns) - 3) + "---|"]
+              "|---|---|" + "---:|" * (len(columns) - 3 - bool(deferred)) + "---|" + ("---|" if deferred else "")]
     for row in (feed_summary(o, counted) for o in summary_order(outcomes)):  # the result's rows, as text
         status = row["status"] if row["status"] != "error" else f"error: {row['error'] or ''}"
         reasons = ", ".join(f"{reason} ×{n}" for reason, n in row["reasons"].items())
         cells = [row["name"].replace("|", "/"), status, row["items"]] + ([row["new"], row["duplicates"]] if counted else [])
         cells += ([row["pending"]] if pending else []) + [row["already_seen"], row["failed"], reasons]
+        if deferred:
+            cells.append(", ".join(f"{reason} ×{n}" for reason, n in row["deferred_reasons"].items()) or "0")
         lines.append("| " + " | ".join(str(c) for c in cells) + " |")
     return "\n".join(lines)
+
+
+_ENDINGS = {"stopped": "a stop signal came; what was staged is kept",
+            "deadline": "its deadline (--max-seconds) passed; no new work was started"}

@@ -33,7 +33,8 @@ def serve_ingest(settings: Settings, *, cron: str | None, interval: int | None) 
     try:
         from flows.ingest import ingest_feeds
 
-        parameters = {"feeds_file": str(Path(settings.feeds).resolve()), "db": str(Path(settings.db).resolve())}
+        parameters = {"feeds_file": str(Path(settings.feeds).resolve()), "db": str(Path(settings.db).resolve()),
+                      "max_seconds": settings.max_seconds or run_budget(cron, interval)}
         ingest_feeds.serve(name=DEPLOYMENT, cron=cron, interval=interval, parameters=parameters,
                            pause_on_shutdown=False, limit=1)
     finally:
@@ -43,6 +44,20 @@ def serve_ingest(settings: Settings, *, cron: str | None, interval: int | None) 
                 server.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 server.kill()
+
+
+def run_budget(cron: str | None, interval: int | None) -> float:
+    """Half the time between two scheduled runs: each run ends well before the next is due,
+    whatever one feed or host does (the rest waits for the next runs)."""
+    if interval:
+        return interval / 2
+    from datetime import datetime, timezone
+
+    from cronsim import CronSim
+
+    times = CronSim(cron, datetime.now(timezone.utc))
+    first = next(times)
+    return (next(times) - first).total_seconds() / 2
 
 
 def start_local_server(settings: Settings, timeout: float = 120.0) -> tuple[subprocess.Popen | None, str]:

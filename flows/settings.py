@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
 
@@ -23,7 +24,8 @@ class Settings(BaseSettings):
 
     # Where things live
     db: Path = Field(Path("newsduck.duckdb"), description="DuckDB file")
-    data_dir: Path = Field(Path("newsduck-data"), description="staged batches, run lock, logs")
+    data_dir: Path | None = Field(None, description="staged batches, run locks, logs [default: beside the "
+                                                    "database, <db name>-data/; for a lake, one per lake]")
     feeds: Path = Field(Path("seeds/feeds.csv"), description="default feed catalogue (CSV or OPML)")
 
     # NLP
@@ -47,6 +49,8 @@ class Settings(BaseSettings):
     http_retries: int = Field(3, description="retries on timeouts, 429 and 5xx")
     max_retry_wait: float = Field(60.0, description="cap on a Retry-After or backoff wait")
     max_page_attempts: int = Field(3, description="runs that try a page failing transiently")
+    host_failures: int = Field(5, description="consecutive failures of one kind after which a host's other "
+                                              "pages wait for a later run")
     respect_robots: bool = True
     allow_private_hosts: bool = Field(
         False, description="let feeds and pages on loopback/private addresses through (local use)"
@@ -87,11 +91,17 @@ class Settings(BaseSettings):
     # Batching and the database lock
     batch_size: int = Field(200, description="articles per fetch/clean/NLP/load batch")
     max_articles: int | None = Field(None, description="cap on new articles per run")
+    max_items_per_feed: int = Field(200, description="new items taken from one feed in one run, newest "
+                                                     "first; the rest wait for later runs (0: no cap)")
+    max_seconds: float | None = Field(None, description="a run starts no new work after this many seconds; "
+                                                        "the rest waits for later runs")
     lock_wait: float = Field(60.0, description="seconds a load waits for the DuckDB write lock")
     sql_lock_wait: float = Field(5.0, description="seconds `newsduck sql` waits for the lock")
 
     @model_validator(mode="after")
     def _defaults(self) -> "Settings":
+        if self.data_dir is None:
+            self.data_dir = default_data_dir(self.db, self.lake)
         if self.staging_dir is None:
             self.staging_dir = self.data_dir / "staged"
         if self.task_runner is None:
@@ -109,6 +119,17 @@ class Settings(BaseSettings):
     def user_agent(self) -> str:
         contact = self.contact or "contact unset: NEWSDUCK_CONTACT"
         return f"newsduck/{VERSION} (+{contact})"
+
+
+def default_data_dir(db: Path, lake: str | None = None) -> Path:
+    """Where a warehouse's run locks and staged batches live when NEWSDUCK_DATA_DIR is unset:
+    beside the DuckDB file (newsduck.duckdb -> newsduck-data/), or for a lake one directory per
+    lake under the user's state directory, whatever the working directory."""
+    if lake:
+        state = Path(os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state")
+        return state / "newsduck" / f"lake-{hashlib.sha1(lake.encode()).hexdigest()[:12]}"
+    db = Path(db).absolute()
+    return db.parent / f"{db.stem}-data"
 
 
 def get_settings(**overrides: object) -> Settings:

@@ -95,6 +95,7 @@ SCHEMAS: dict[str, pa.Schema] = {
         ("detail", pa.string()),
         ("permanent", pa.bool_()),
         ("skipped_at", pa.timestamp("us")),
+        ("versions", pa.string()),  # "<extractor>+<nlp>" when our code raised on it: an upgrade retries it
     ]),
     "feeds": pa.schema([
         ("feed_url", pa.string()),
@@ -128,6 +129,8 @@ SCHEMAS: dict[str, pa.Schema] = {
         ("feed_url", pa.string()),
         ("url", pa.string()),
         ("first_seen_at", pa.timestamp("us")),
+        ("published_at", pa.timestamp("us")),
+        ("title", pa.string()),
     ]),
     "runs": pa.schema([
         ("run_id", pa.string()),
@@ -144,6 +147,7 @@ SCHEMAS: dict[str, pa.Schema] = {
         ("articles_duplicate", pa.int32()),
         ("articles_failed", pa.int32()),
         ("summary_md", pa.string()),
+        ("articles_deferred", pa.int32()),
     ]),
 }
 

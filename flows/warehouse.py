@@ -284,6 +284,12 @@ def load_staged(db: Target, staging_dir: Path, *, wait: float, refresh_search: b
     return totals
 
 
+def migrate_now(db: Target, *, wait: float) -> list[str]:
+    """Bring the warehouse to the current schema (a run does this before its reads)."""
+    with connect(db, wait=wait) as con:
+        return migrate(con)
+
+
 # Reads used by the flows before the network work. They open the file read-only and briefly,
 # and return nothing when the database does not exist yet.
 
@@ -293,8 +299,10 @@ def read_feed_states(db: Target, *, wait: float) -> dict[str, dict]:
     return {r[0]: {"etag": r[1], "last_modified": r[2], "consecutive_errors": r[3]} for r in rows}
 
 
-def read_known_urls(db: Target, urls: Iterable[str], *, wait: float, max_attempts: int) -> set[str]:
-    """Which of these URLs need no fetch: stored, or failed for good (or too often)."""
+def read_known_urls(db: Target, urls: Iterable[str], *, wait: float, max_attempts: int,
+                    versions: str | None = None) -> set[str]:
+    """Which of these URLs need no fetch: stored, or failed for good (or too often). A page our
+    own code raised on is failed for good only for the code `versions` that raised."""
     urls = list(set(urls))
     if not urls:
         return set()
@@ -303,10 +311,48 @@ def read_known_urls(db: Target, urls: Iterable[str], *, wait: float, max_attempt
         wait,
         "select url from article_urls where url in (select unnest($urls))"
         " union select url from url_failures where url in (select unnest($urls))"
-        " and (permanent or attempts >= $max_attempts)",
-        {"urls": urls, "max_attempts": max_attempts},
+        " and ((permanent and (versions is null or versions = $versions)) or attempts >= $max_attempts)",
+        {"urls": urls, "max_attempts": max_attempts, "versions": versions},
     )
     return {r[0] for r in rows}
+
+
+def read_pending_items(db: Target, feed_urls: Iterable[str], *, wait: float, max_attempts: int,
+                       versions: str | None = None) -> list[tuple[str, str, object, str | None]]:
+    """Items these feeds listed that no run has stored or given up on yet, newest first:
+    (feed URL, item URL, published_at, title). Items a run deferred (the per-feed cap, a failing
+    host, the deadline, a stop) wait here even after the feed has dropped them."""
+    query = """
+        with listed as (
+            select
+                feed_url,
+                url,
+                published_at,
+                title,
+                first_seen_at
+            from feed_items
+            where feed_url in (select unnest($feeds))
+        ),
+        given_up as (
+            select url
+            from url_failures
+            where (permanent and (versions is null or versions = $versions)) or attempts >= $max_attempts
+        ),
+        final as (
+            select
+                feed_url,
+                url,
+                published_at,
+                title
+            from listed
+            anti join article_urls using (url)
+            anti join given_up using (url)
+            order by published_at desc nulls last, first_seen_at desc, url
+        )
+        select * from final
+    """
+    params = {"feeds": list(feed_urls), "max_attempts": max_attempts, "versions": versions}
+    return [tuple(r) for r in _read(db, wait, query, params)]
 
 
 def read_article_fates(db: Target, run_id: str, staged: list[tuple[str, str]], *,

@@ -116,6 +116,8 @@ insert into skips by name
 select *
 from stage_skips;
 
+-- A page that failed before it became an article: fetching, cleaning, or building its rows
+-- (an article whose NLP failed is stored, without entities and events).
 merge into url_failures
 using (
     select
@@ -125,9 +127,10 @@ using (
         permanent,
         1 as attempts,
         skipped_at as first_failed_at,
-        skipped_at as last_attempt_at
+        skipped_at as last_attempt_at,
+        versions
     from stage_skips
-    where stage in ('fetch', 'clean')
+    where stage in ('fetch', 'clean', 'stage')
     qualify row_number() over (partition by url order by skipped_at desc) = 1
 ) as excluded
 on url_failures.url = excluded.url
@@ -135,7 +138,8 @@ when matched then update set
     reason = excluded.reason,
     permanent = excluded.permanent,
     attempts = url_failures.attempts + 1,
-    last_attempt_at = excluded.last_attempt_at
+    last_attempt_at = excluded.last_attempt_at,
+    versions = excluded.versions
 when not matched then insert by name;
 
 merge into feeds
@@ -160,7 +164,7 @@ when matched then update set
     last_item_count = coalesce(excluded.last_item_count, feeds.last_item_count)
 when not matched then insert by name;
 
-insert into feed_items
+insert into feed_items by name
 with listed as (
     select distinct on (feed_url, url) *
     from stage_feed_items
