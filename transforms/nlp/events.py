@@ -42,6 +42,7 @@ from transforms.nlp.syntax import (
     phrase_text,
     represented,
     subject_of,
+    subject_phrase,
     subtree_bfs,
 )
 from transforms.nlp.triggers import WARN, match_trigger, subsumed, threat
@@ -253,7 +254,7 @@ def extract_events(doc: Doc, res: ResolvedEntities, published: date | None,
         return ()
     sentences = sentence_spans(doc)
     events = []
-    seen: dict[tuple[int, str, str | None], int] = {}
+    seen: dict[tuple, int] = {}
     for index, sent in enumerate(sentences):
         prev_start = sentences[index - 1].start if index else sent.start
         triggers = {}
@@ -267,8 +268,8 @@ def extract_events(doc: Doc, res: ResolvedEntities, published: date | None,
         for i, (text, entry) in own.items():
             trigger = doc[i]
             chain = chains[i]
-            event = _build(doc, sent, index, trigger, text, entry, chain, own, res,
-                           published, prev_start)
+            event, more_actors, more_targets = _build(doc, sent, index, trigger, text, entry,
+                                                      chain, own, res, published, prev_start)
             # "recalled ambassadors and suspended aid": conjoined verbs of one type, one event
             first = trigger
             while first.dep_ == "conj" and first.head.i in own:
@@ -278,14 +279,30 @@ def extract_events(doc: Doc, res: ResolvedEntities, published: date | None,
             if entry.generated and (event.target_id is None or event.actor_id is None
                                     and not _generic_actor(trigger)):
                 continue  # PETRARCH's verbs are broad ("lead", "arrive"): it codes dyads only
-            key = (first.i, event.event_type, event.actor_id)
-            if key not in seen:
-                seen[key] = len(events)
-                events.append(event)
-            elif events[seen[key]].target_id is None and event.target_id is not None:
-                events[seen[key]] = replace(events[seen[key]], target_id=event.target_id,
-                                            target_text=event.target_text)
+            # one event per party of a coordination: "France and Germany condemned" is two
+            # (not for symmetric types: "Serraj and Haftar met" is one meeting, one with the other)
+            actors = [event]
+            if event.event_type not in SYMMETRIC_TYPES:
+                actors += [replace(event, actor_id=a, actor_text=t) for a, t in more_actors]
+            for variant in actors:
+                _add(events, seen, (first.i, variant.event_type, variant.actor_id), variant)
+                for b, t in more_targets:
+                    if b != variant.actor_id:
+                        _add(events, seen, (first.i, variant.event_type, variant.actor_id, b),
+                             replace(variant, target_id=b, target_text=t))
     return tuple(events)
+
+
+def _add(events: list[Event], seen: dict[tuple, int], key: tuple, event: Event) -> None:
+    """Add an event unless one with the same key (trigger, type, actor; and target for another
+    target of a coordination) is there; then only fill in its missing target."""
+    if key not in seen:
+        seen[key] = len(events)
+        events.append(event)
+        return
+    known = events[seen[key]]
+    if known.target_id is None and event.target_id is not None:
+        events[seen[key]] = replace(known, target_id=event.target_id, target_text=event.target_text)
 
 
 def _generic_actor(trigger: Token) -> bool:
@@ -310,8 +327,11 @@ def _locative(token: Token) -> bool:
 
 def _build(doc: Doc, sent: Span, index: int, trigger: Token, text: str, entry: LexiconEntry,
            chain: list[Token], triggers: Mapping[int, object], res: ResolvedEntities,
-           published: date | None, prev_start: int) -> Event:
-    """Fill one event's arguments from the parse around its trigger."""
+           published: date | None, prev_start: int
+           ) -> tuple[Event, list[tuple[str, str]], list[tuple[str, str]]]:
+    """Fill one event's arguments from the parse around its trigger; also the other parties of
+    a coordinated actor or target joined by "and" ("France and Germany condemned", "attacked
+    Ukraine and Georgia"), as (entity id, text) pairs."""
     subj, passive = subject_of(trigger)
     obj = direct_object(trigger)
     if passive:
@@ -334,8 +354,10 @@ def _build(doc: Doc, sent: Span, index: int, trigger: Token, text: str, entry: L
             subj = moved  # "the People's Liberation Army could be deployed"
     actor_id = second_id = None
     actor_text = ""
+    more_actors: list[tuple[str, str]] = []
     if subj is not None:
-        conjuncts = coordination(subj) if subj.lower_ not in ("who", "which", "that") else [subj]
+        conjuncts = subject_phrase(subj.head, subj) if subj.lower_ not in ("who", "which", "that") \
+            else [subj]
         ids = [entity_of(c, res, prev_start) for c in conjuncts]
         if len(conjuncts) == 1 and subj.lower_ in ("who", "which", "that"):
             head = subj.head
@@ -349,6 +371,9 @@ def _build(doc: Doc, sent: Span, index: int, trigger: Token, text: str, entry: L
             actor_id = named[0][0]
             actor_text = phrase_text(named[0][1])
             second_id = next((eid for eid, _ in named[1:] if eid != actor_id), None)
+            if not _alternatives(conjuncts):
+                more_actors = list({eid: phrase_text(c) for eid, c in named[1:]
+                                    if eid != actor_id}.items())
         else:  # "Troops allied to the Tripoli government": the government, though unnamed
             actor_text = phrase_text(represented(subj))
     subject_tokens = set()
@@ -370,8 +395,19 @@ def _build(doc: Doc, sent: Span, index: int, trigger: Token, text: str, entry: L
         target_id = None
     target_text = phrase_text(target_tok) if target_tok is not None and target_id else (
         res.by_id[target_id].name if target_id else "")
+    more_targets: list[tuple[str, str]] = []
+    between = target_tok is not None and any(  # "mediate between A and B": one pair, one event
+        t.dep_ == "pobj" and t.head.lower_ == "between" for t in coordination(target_tok))
+    if target_tok is not None and target_id and not between \
+            and not _alternatives(coordination(target_tok)):
+        for c in coordination(target_tok):
+            eid = entity_of(c, res, prev_start)
+            if eid and eid not in (target_id, actor_id) and eid not in dict(more_targets) and (
+                    res.by_id[eid].label not in PLACE_LABELS
+                    or res.kind.get(eid) in ("country", "capital")):
+                more_targets.append((eid, phrase_text(c)))
     # location: the clause, then the verbs it complements, then the sentence
-    used = {actor_id, target_id}
+    used = {actor_id, target_id} | {a for a, _ in more_actors} | {b for b, _ in more_targets}
     directional = entry.event_type in _MOVEMENT_TYPES
     location_id, location_text = None, ""
     where = clause.dep_ == "relcl" and any(c.lower_ in ("where", "when") for c in clause.children)
@@ -414,4 +450,10 @@ def _build(doc: Doc, sent: Span, index: int, trigger: Token, text: str, entry: L
         location_text=location_text, location_id=location_id, event_date=event_date,
         date_precision=precision, date_source=source, negated=_negated(trigger, chain),
         cameo_code=entry.cameo_code,
-    )
+    ), more_actors, more_targets
+
+
+def _alternatives(conjuncts: list[Token]) -> bool:
+    """Conjuncts joined by "or"/"nor" ("neither Russia nor Belarus"): not all of them acted."""
+    return any(c.dep_ in ("cc", "preconj") and c.lower_ in ("or", "nor", "neither", "either")
+               for t in conjuncts for c in t.children)

@@ -144,8 +144,42 @@ def subject_of(token: Token) -> tuple[Token | None, bool]:
                 return c, True
         if current.dep_ == "relcl" and current.head.pos_ in ("NOUN", "PROPN"):
             return current.head, False  # "forces, which took ..." without a pronoun
+        if current is token:
+            headline = headline_subject(token)
+            if headline is not None:
+                return headline, False
         current = climb(current)
     return None, False
+
+
+# how the parser hangs a headline's subject on its verb: "Russia attacks Ukraine" (compound),
+# "Mali junta expels French ambassador" (amod + compound), "Merkel, Macron meet" (npadvmod)
+HEADLINE_SUBJECT_DEPS = frozenset({"compound", "npadvmod", "nmod", "amod", "dep", "appos"})
+
+
+def headline_subject(verb: Token) -> Token | None:
+    """The subject of a finite verb in headline syntax, which the parser hung on the verb as a
+    modifier: the last noun before it, when the verb has no subject and its clause starts the
+    sentence ("Russia attacks Ukraine", "Syrian army shells rebel-held town")."""
+    if verb.tag_ not in ("VBZ", "VBP", "VBD", "VB") or verb.dep_ not in ("ROOT", "conj"):
+        return None
+    left = [c for c in verb.lefts if c.dep_ in HEADLINE_SUBJECT_DEPS and c.pos_ in ("NOUN", "PROPN")]
+    if not left or any(c.dep_ in ("nsubj", "nsubjpass", "csubj", "expl") for c in verb.children):
+        return None
+    if any(t.pos_ in ("VERB", "AUX", "ADP", "SCONJ") for t in verb.doc[left[0].left_edge.i:verb.i]):
+        return None  # "In Cairo police arrest ..." has a clause before: not a headline subject
+    return left[-1]
+
+
+def subject_phrase(verb: Token, subject: Token) -> list[Token]:
+    """The tokens that may name the subject's party, nearest the verb last: its conjuncts
+    ("Serraj and Haftar"), and in headline syntax the other nouns and adjectives the parser
+    hung on the verb ("Merkel, Macron meet", "Syrian army shells")."""
+    tokens = coordination(subject)
+    if subject.head.i == verb.i:
+        tokens += [c for c in verb.lefts if c.i < subject.i and c.dep_ in HEADLINE_SUBJECT_DEPS
+                   and c.pos_ in ("NOUN", "PROPN", "ADJ")]
+    return sorted(set(tokens), key=lambda t: t.i)
 
 
 def agent_of(token: Token) -> Token | None:
@@ -165,6 +199,10 @@ def direct_object(token: Token) -> Token | None:
             return c
     for c in token.children:  # "open fire", "set fire" are parsed with odd labels sometimes
         if c.dep_ in ("attr", "oprd") and c.pos_ in ("NOUN", "PROPN"):
+            return c
+    for c in token.rights:  # a headline's object: "expels French ambassador", "visits Yemen"
+        if c.dep_ == "npadvmod" and c.pos_ in ("NOUN", "PROPN") and not c.like_num \
+                and c.ent_type_ not in ("DATE", "TIME", "CARDINAL", "ORDINAL", "QUANTITY"):
             return c
     return None
 
