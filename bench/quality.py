@@ -18,7 +18,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench import quality_actors, quality_dev, quality_extraction, quality_nlp  # noqa: E402
+from bench import quality_actors, quality_dev, quality_extraction, quality_geo, quality_nlp  # noqa: E402
 
 
 def main() -> None:
@@ -32,6 +32,7 @@ def main() -> None:
     print(f"== Development sets ({args.eval_dir}) ==")
     quality_dev.main(["--eval-dir", str(args.eval_dir)])
     quality_actors.main(["--eval-dir", str(args.eval_dir)])
+    quality_geo.main(["--eval-dir", str(args.eval_dir)])
     print()
     print("== Article extraction (body F1, 4-token shingles) ==")
     if (args.extraction_dir / "ground-truth.json").exists():
