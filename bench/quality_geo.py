@@ -35,6 +35,7 @@ from transforms.coding.geo import PLACE_LABELS, distance_km  # noqa: E402
 DEFAULT_DIR = ROOT.parent / "shared" / "eval"
 BAR_KM = 161.0
 BAR = 0.80
+_KINDS = {"P": "town", "A": "region", "L": "continent"}
 
 _COST = r"""
 import json, sys, time
@@ -75,6 +76,8 @@ def score(passages: list[dict], model: str) -> dict:
     analyses = analyze_texts([(p["text"], None) for p in passages], model)
     gold = recognised = resolved = within = failed = 0
     errors: list[float] = []
+    by_kind: Counter[str] = Counter()  # recognised gold names by what they resolved to
+    right_by_kind: Counter[str] = Counter()
     misses: Counter[str] = Counter()
     unrecognised: Counter[str] = Counter()
     for passage, analysis in zip(passages, analyses):
@@ -93,13 +96,19 @@ def score(passages: list[dict], model: str) -> dict:
                 continue
             recognised += 1
             if entity.geo is None:
+                by_kind["unresolved"] += 1
                 misses[f"{top['text']} -> (none)"] += 1
                 continue
             resolved += 1
+            kind = _KINDS[entity.geo.feature_class]
+            if kind == "region" and not entity.geo.admin1:
+                kind = "country"
+            by_kind[kind] += 1
             d = distance_km(entity.geo.lat, entity.geo.lon, top["lat"], top["lon"])
             errors.append(d)
             if d <= BAR_KM:
                 within += 1
+                right_by_kind[kind] += 1
             else:
                 misses[f"{top['text']} -> {entity.geo.name} ({entity.geo.country}, "
                        f"{entity.geo.feature_class}) {d:.0f} km"] += 1
@@ -113,6 +122,8 @@ def score(passages: list[dict], model: str) -> dict:
         "accuracy_161km": round(within / recognised, 3) if recognised else 0.0,
         "mean_error_km": round(statistics.fmean(errors), 1) if errors else None,
         "median_error_km": round(statistics.median(errors), 1) if errors else None,
+        "by_kind": {k: {"names": n, "accuracy_161km": round(right_by_kind[k] / n, 3)}
+                    for k, n in by_kind.most_common()},
         "misses": misses.most_common(),
         "unrecognised": unrecognised.most_common(),
     }
@@ -149,6 +160,8 @@ def main(argv: list[str] | None = None) -> dict | None:
           f"resolved {result['resolved_share_of_recognised']:.1%} of those")
     print(f"  accuracy@161km {result['accuracy_161km']:.3f} of recognised ({verdict}); "
           f"error mean {result['mean_error_km']} km, median {result['median_error_km']} km")
+    print("  by what they resolved to: " + "; ".join(
+        f"{k} {v['names']} ({v['accuracy_161km']:.3f})" for k, v in result["by_kind"].items()))
     b, m, a = cost["before"], cost["mapped"], cost["after"]
     print(f"  index: {cost['places']:,} places, {cost['keys']:,} name keys, "
           f"{cost['size_mb']:.1f} MB; mapped in {cost['load_s'] * 1000:.0f} ms; "
