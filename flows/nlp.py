@@ -30,7 +30,14 @@ from flows.geodata import load_geo_index
 from transforms.coding.actors import ActorDictionary, parse_actor_seed
 from transforms.coding.geo import GeoIndex
 from transforms.nlp.events import Lexicon, parse_lexicon
-from transforms.nlp.gazetteer import SPANS_KEY, GazetteerEntry, parse_gazetteer, ruler_patterns
+from transforms.nlp.gazetteer import (
+    NEWS_SPANS_KEY,
+    SPANS_KEY,
+    GazetteerEntry,
+    news_ruler_patterns,
+    parse_gazetteer,
+    ruler_patterns,
+)
 from transforms.nlp.analyze import analyze_doc
 from transforms.records import DocAnalysis, Failed
 
@@ -38,6 +45,7 @@ log = logging.getLogger(__name__)
 
 SEEDS_DIR = Path(__file__).resolve().parent.parent / "seeds"
 GAZETTEER_PATH = SEEDS_DIR / "gazetteer.jsonl"
+NEWS_GAZETTEER_PATH = SEEDS_DIR / "gazetteer_news.jsonl"  # make_actor_dictionary.py writes it
 LEXICON_PATH = SEEDS_DIR / "event_lexicon.csv"
 # the generated PETRARCH2 layer under the hand rows (seeds/make_event_lexicon.py writes it)
 GENERATED_LEXICON_PATH = SEEDS_DIR / "event_lexicon_petrarch.jsonl"
@@ -194,8 +202,10 @@ def load_pipeline(model: str) -> Language:
 
     Returns:
         The pipeline: paragraph boundaries -> the model's tagger/parser/lemmatizer/ner -> a
-        `span_ruler` that writes gazetteer matches to `doc.spans["gazetteer"]` (the resolver in
-        transforms/nlp/entities.py reconciles them with the statistical entities).
+        `span_ruler` that writes gazetteer matches to `doc.spans["gazetteer"]` and one that
+        writes the news gazetteer's (organisations, matched case-insensitively) to
+        `doc.spans["news_gazetteer"]` (transforms/nlp/mentions.py reconciles both with the
+        statistical entities).
     """
     # Every shipped component is used: tagger+attribute_ruler feed the lemmatizer (event triggers
     # are lemmas), the parser gives sentences and the event arguments, ner the entities.
@@ -208,7 +218,17 @@ def load_pipeline(model: str) -> Language:
         config={"spans_key": SPANS_KEY, "annotate_ents": False, "validate": False},
     )
     ruler.add_patterns(ruler_patterns(gazetteer))
-    log.info("loaded %s with %d gazetteer entries", model, len(gazetteer))
+    news = read_gazetteer(NEWS_GAZETTEER_PATH)
+    news_ruler = nlp.add_pipe(  # first: its patterns need only the tokenizer (load 1 s, not 20)
+        "span_ruler",
+        name="news_gazetteer",
+        first=True,
+        config={"spans_key": NEWS_SPANS_KEY, "annotate_ents": False, "validate": False,
+                "phrase_matcher_attr": "LOWER"},
+    )
+    news_ruler.add_patterns(news_ruler_patterns(news))
+    log.info("loaded %s with %d gazetteer and %d news gazetteer entries", model, len(gazetteer),
+             len(news))
     return nlp
 
 

@@ -1,5 +1,6 @@
 """Write seeds/actors_phoenix.tsv.gz, the actor coder's dictionary, from PETRARCH2's Phoenix
-dictionaries and newsduck's additions (seeds/actors_newsduck.txt).
+dictionaries and newsduck's additions (seeds/actors_newsduck.txt), and seeds/gazetteer_news.jsonl,
+the organisations among them as a news gazetteer for the NER.
 
     .venv/bin/python seeds/make_actor_dictionary.py [--petrarch DIR] [--out FILE]
 
@@ -15,6 +16,17 @@ character or digits only, "(...)" parts of phrases (acronyms in brackets are amb
 with a malformed date, and phrases repeated with the same codes (the International file lists
 the UN three times). Phrases are stored as lookup keys (lower case, no diacritics, no
 punctuation); dates as YYYYMMDD.
+
+The news gazetteer (ORG rows, lower-case forms matched case-insensitively; transforms/nlp/
+mentions.py then wants them written as a name) takes the phrases of International and
+MilNonState entries and the organisation phrases of the Countries file, and leaves out what is
+unsafe: person entries (an ELI code, dated International codes, Countries office holders),
+phrases that read as a person or a post (a first name of the Countries office holders or an
+honorific first, a title or role word anywhere: "UN Secretary-General"),
+synonyms that share no word with their entry and name no organisation (Hezbollah's entry lists
+Nasrallah), Countries phrases without an organisation word, and phrases the curated gazetteer or
+the country names already have. One-word forms stay in the file; the NER side only lets them
+relabel a name the model already found (they are never new spans: "Care", "Apple").
 """
 
 from __future__ import annotations
@@ -22,6 +34,8 @@ from __future__ import annotations
 import argparse
 import gzip
 import io
+import json
+import re
 import shutil
 import sys
 from collections import Counter, defaultdict
@@ -39,13 +53,17 @@ from transforms.coding.actors import (  # noqa: E402
     format_actor_seed,
     parse_petrarch_actors,
     parse_petrarch_agents,
+    phrase_key,
 )
+from transforms.nlp.names import PERSON_TITLES, strip_title_words  # noqa: E402
 
 SOURCE = "openeventdata/petrarch2 @ 676801cd9cb2924bbbad09f86d15c9323e7097bf"
 DEFAULT_DIR = ROOT.parent / "shared" / "reference" / "petrarch2"
 OUT = ROOT / "seeds" / "actors_phoenix.tsv.gz"
 ADDITIONS = ROOT / "seeds" / "actors_newsduck.txt"
 LICENSE = ROOT / "seeds" / "LICENSE.petrarch2"
+GAZETTEER = ROOT / "seeds" / "gazetteer.jsonl"
+NEWS_GAZETTEER = ROOT / "seeds" / "gazetteer_news.jsonl"
 ACTOR_FILES = (("Phoenix.Countries.actors.txt", COUNTRIES), ("Phoenix.International.actors.txt", "I"),
                ("Phoenix.MilNonState.actors.txt", "M"))
 AGENT_FILE = "Phoenix.agents.txt"
@@ -118,6 +136,168 @@ def _ambiguous(dictionary: ActorDictionary) -> int:
                 n += 1
     return n
 
+# -- the news gazetteer ---------------------------------------------------------------------
+
+# words that make a phrase an organisation's name (a trailing "s" is dropped before the test)
+ORG_WORDS = frozenset("""
+organization organisation front army brigade movement party group council committee
+commission union league federation association society agency bank fund institute institution
+foundation corporation corp company co inc ltd limited plc holding airline airway international
+network alliance coalition conference assembly parliament congress senate ministry department
+office bureau authority board service court tribunal police force guard command mission
+program programme secretariat center centre college university academy church watch radio
+television tv news press times post hospital crescent cross club corp division regiment
+battalion militia cell jihad resistance liberation industry industrie trust partner partnership
+system technologie motor petroleum energy railway communication telecom broadcasting enterprise
+chemical pharmaceutical laboratorie bancorp bancorporation
+""".split())
+# honorifics that start a person's name, and titles or roles anywhere in a phrase ("UN
+# Secretary-General", "Indian UN peacekeeper"): a person or a post, not an organisation
+PERSON_START = frozenset({"sheikh", "sheik", "sayyid", "sayyed", "seyyed", "mullah", "imam", "mr",
+                          "mrs", "dr", "general", "colonel", "king", "prince", "emir", "ayatollah",
+                          "baroness", "lord", "sir", "ibn", "abu"})
+ROLE_WORDS = frozenset({"secretary", "chief", "minister", "president", "spokesman", "spokeswoman",
+                        "spokesperson", "peacekeeper", "monitor", "envoy", "ambassador", "official",
+                        "representative", "rapporteur", "commissioner", "director", "chairman",
+                        "head", "governor", "leader", "commander", "executive", "founder", "sec",
+                        "secy", "gen"})
+
+
+def surface(part: str) -> str:
+    """A phrase as the news gazetteer keeps it: lower case, words with their punctuation, no
+    leading "the" ("THE_UNITED_NATIONS_" -> "united nations", "AL-QAEDA" -> "al-qaeda")."""
+    words = part.replace("_", " ").split()
+    if words[:1] and words[0].lower() == "the":
+        words = words[1:]
+    return " ".join(words).lower()
+
+
+def _words(phrase: str) -> list[str]:
+    return [w for w in re.split(r"[\s\-/]+", phrase.replace(".", "")) if w]
+
+
+def _org_word(phrase: str) -> bool:
+    return any(w in ORG_WORDS or w.rstrip("s") in ORG_WORDS for w in _words(phrase))
+
+
+def _office_holder(entry: ActorEntry) -> bool:
+    """A Countries entry for a person: role-coded and dated ("HRVGOV 900530-991210")."""
+    return any(len(c.code) > 3 for c in entry.codes) and any(c.dated for c in entry.codes)
+
+
+def _kind(entry: ActorEntry) -> str:
+    code = entry.codes[0].code
+    if code.startswith("IGO"):
+        return "igo"
+    if code.startswith(("NGO", "NGM")):
+        return "ngo"
+    if code.startswith("MNC"):
+        return "company"
+    if "MED" in (code[:3], code[3:6]):
+        return "media"
+    if entry.source == "M" or code.startswith("IMG") or code[3:6] in ("REB", "UAF"):
+        return "armed"
+    return {"GOV": "government", "LEG": "government", "JUD": "government", "MIL": "security",
+            "COP": "security", "SPY": "security", "PTY": "party", "OPP": "party"}.get(code[3:6], "org")
+
+
+_LEGAL = {"inc", "corp", "co", "ltd", "plc", "llc"}
+_LEGAL_LONG = {"incorporated", "corporation", "company", "limited"}
+
+
+def _variants(phrase: str) -> list[str]:
+    """Other spellings of a form: "al-qaeda" -> "al qaeda"; "humana inc" -> "humana inc.",
+    "humana"; "dana holding corporation" -> "dana holding"."""
+    out = []
+    if "-" in phrase:
+        out.append(" ".join(_words(phrase)))
+    words = phrase.split()
+    if len(words) > 1 and words[-1] in _LEGAL:
+        out.append(phrase + ".")
+    if len(words) > 1 and words[-1].rstrip(".") in _LEGAL | _LEGAL_LONG:
+        out.append(" ".join(words[:-1]).rstrip(","))
+    return [v for v in out if v and v != phrase]
+
+
+def news_gazetteer(petrarch: Path) -> tuple[list[dict], Counter[str]]:
+    """ORG rows for the news gazetteer and the phrases left out, by reason (module docstring)."""
+    data = {}
+    for name, source in ACTOR_FILES:
+        data[source], _ = parse_petrarch_actors(
+            (petrarch / name).read_text(encoding="utf-8").splitlines(), source, key_of=surface)
+    titles = {w for t in PERSON_TITLES for w in t.split()[:1]}
+    firsts: Counter[str] = Counter()
+    for entry in data[COUNTRIES]:
+        if _office_holder(entry):
+            for phrase in entry.phrases:
+                words = _words(phrase)
+                words = strip_title_words(words, PERSON_TITLES) if words[:1] and words[0] in titles else words
+                if len(words) >= 2:
+                    firsts[words[0]] += 1
+    org_starts = {_words(p)[0] for src in "IM" for e in data[src] for p in e.phrases if _org_word(p)}
+    first_names = {w for w in firsts if w not in org_starts and w not in ORG_WORDS}
+    curated = set()
+    for line in GAZETTEER.read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            row = json.loads(line)
+            curated |= {phrase_key(f) for f in (row["name"], *row.get("aliases", ()))}
+    countries = {phrase_key(p) for e in data[COUNTRIES] if any(len(c.code) == 3 for c in e.codes)
+                 for p in e.phrases}
+    known = curated | countries
+    left_out: Counter[str] = Counter()
+    rows = []
+    seen: set[str] = set()
+    for source in ("I", "M", COUNTRIES):
+        for entry in data[source]:
+            if source == COUNTRIES and (_office_holder(entry) or all(len(c.code) == 3 for c in entry.codes)):
+                continue  # office holders; country names, demonyms and cities
+            if any("ELI" in c.code for c in entry.codes) or source == "I" and any(c.dated for c in entry.codes):
+                left_out["person entry"] += len(entry.phrases)
+                continue
+            primary = set(_words(entry.phrases[0]))
+            forms = []
+            for i, phrase in enumerate(entry.phrases):
+                words = _words(phrase)
+                orgish = _org_word(phrase)
+                if source == COUNTRIES and not orgish:
+                    left_out["Countries phrase without an organisation word"] += 1
+                elif not orgish and words and (words[0] in first_names or words[0] in PERSON_START
+                                               or any(w.rstrip("s") in ROLE_WORDS for w in words)):
+                    left_out["reads as a person or a post"] += 1
+                elif i and not orgish and len(words) > 1 and not set(words) & primary:
+                    left_out["synonym unrelated to its entry"] += 1
+                elif phrase_key(phrase) in known:
+                    left_out["in the curated gazetteer or a country name"] += 1
+                elif phrase in seen:
+                    left_out["repeated"] += 1
+                else:
+                    seen.add(phrase)
+                    forms.append(phrase)
+                    for variant in _variants(phrase):
+                        if variant not in seen and phrase_key(variant) not in known:
+                            seen.add(variant)
+                            forms.append(variant)
+            if forms:
+                row = {"label": "ORG", "name": forms[0], "kind": _kind(entry)}
+                if forms[1:]:
+                    row["aliases"] = forms[1:]
+                rows.append(row)
+    return rows, left_out
+
+
+def write_news_gazetteer(rows: list[dict], out: Path) -> None:
+    """seeds/gazetteer_news.jsonl: a header naming the source, one row per entry."""
+    header = [
+        "# newsduck news gazetteer (organisations), written by seeds/make_actor_dictionary.py: do not edit",
+        f"# source: {SOURCE} data/dictionaries/Phoenix.International.actors.txt,",
+        "#   Phoenix.MilNonState.actors.txt, Phoenix.Countries.actors.txt (MIT: seeds/LICENSE.petrarch2)",
+        "# forms are lower case and matched case-insensitively; a match counts only when written as a",
+        "# name, and a one-word form only relabels a name the model found (transforms/nlp/mentions.py)",
+    ]
+    lines = header + [json.dumps(row, ensure_ascii=False) for row in rows]
+    out.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
 
 def write(entries: list[ActorEntry], agents: list[AgentEntry], out: Path) -> bytes:
     """Write the gzipped seed; returns its bytes (deterministic: no name, no timestamp)."""
@@ -147,6 +327,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--petrarch", type=Path, default=DEFAULT_DIR)
     parser.add_argument("--additions", type=Path, default=ADDITIONS)
     parser.add_argument("--out", type=Path, default=OUT)
+    parser.add_argument("--news-gazetteer", type=Path, default=NEWS_GAZETTEER)
     args = parser.parse_args(argv)
     entries, agents, counts = build(args.petrarch, args.additions)
     data = write(entries, agents, args.out)
@@ -166,6 +347,15 @@ def main(argv: list[str] | None = None) -> None:
           f"{_ambiguous(dictionary)}")
     print("skipped: " + (", ".join(f"{k} {v}" for k, v in sorted(counts["skipped"].items())) or "none"))
     print(f"wrote {args.out} ({len(data):,} bytes gzipped)")
+    rows, left_out = news_gazetteer(args.petrarch)
+    write_news_gazetteer(rows, args.news_gazetteer)
+    forms = [f for row in rows for f in (row["name"], *row.get("aliases", ()))]
+    one_word = sum(1 for f in forms if len(_words(f)) == 1)
+    print(f"news gazetteer: {len(rows)} organisations, {len(forms)} forms ({one_word} of one word: "
+          f"relabel only), kinds " + ", ".join(f"{k} {v}" for k, v in Counter(
+              r["kind"] for r in rows).most_common()))
+    print("news gazetteer left out: " + ", ".join(f"{k} {v}" for k, v in left_out.most_common()))
+    print(f"wrote {args.news_gazetteer} ({args.news_gazetteer.stat().st_size:,} bytes)")
 
 
 if __name__ == "__main__":

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 
@@ -300,14 +300,14 @@ def parse_code(group: str) -> CodeSpan:
     return CodeSpan(code, _date(rest), None)
 
 
-def _phrases(raw: str, skipped: Counter[str]) -> list[str]:
-    """Lookup keys of a dictionary phrase ("+"-joined synonyms split, "(...)" parts dropped)."""
+def _phrases(raw: str, skipped: Counter[str], key_of: Callable[[str], str]) -> list[str]:
+    """Keys of a dictionary phrase ("+"-joined synonyms split, "(...)" parts dropped)."""
     out = []
     for part in raw.split("+"):
         if "(" in part:
             skipped["parenthesised_part_dropped"] += 1
             part = _PAREN.sub(" ", part)
-        key = phrase_key(part)
+        key = key_of(part)
         if len(key.replace(" ", "")) < 2 or key.replace(" ", "").isdigit():
             if part.strip(" _"):
                 skipped["phrase_too_short"] += 1
@@ -316,13 +316,16 @@ def _phrases(raw: str, skipped: Counter[str]) -> list[str]:
     return out
 
 
-def parse_petrarch_actors(lines: Iterable[str], source: str) -> tuple[list[ActorEntry], Counter[str]]:
+def parse_petrarch_actors(lines: Iterable[str], source: str, key_of: Callable[[str], str] = phrase_key,
+                          ) -> tuple[list[ActorEntry], Counter[str]]:
     """Entries of a PETRARCH actor dictionary (Phoenix.*.actors.txt, PETR.Validate.actors.txt).
 
     Args:
         lines: the file's lines.
         source: the tag the entries carry (COUNTRIES for a dictionary whose bare 3-letter codes
             are countries).
+        key_of: how a phrase is stored (default: its lookup key; the news gazetteer keeps the
+            words with their punctuation).
 
     Returns:
         The entries in file order and the skipped parts by reason.
@@ -342,11 +345,11 @@ def parse_petrarch_actors(lines: Iterable[str], source: str) -> tuple[list[Actor
         text = _BRACKET.sub(" ", line).strip()
         if text and not text.startswith("+"):
             flush()
-            phrases, codes = _phrases(text, skipped), []
+            phrases, codes = _phrases(text, skipped, key_of), []
             if not phrases:
                 skipped["entry_without_phrase"] += 1
         elif text:
-            phrases += _phrases(text[1:], skipped)
+            phrases += _phrases(text[1:], skipped, key_of)
         for group in _BRACKET.findall(line):
             try:
                 codes.append(parse_code(group))

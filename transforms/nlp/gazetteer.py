@@ -13,6 +13,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 SPANS_KEY = "gazetteer"  # doc.spans key the span ruler writes to
+# doc.spans key of the news gazetteer (seeds/gazetteer_news.jsonl: organisations from the
+# PETRARCH2/Phoenix dictionaries, lower-case forms matched on LOWER). Its matches are evidence of
+# a label, not referents: transforms/nlp/mentions.py keeps one only where it is written as a name
+# and lets a one-word match only relabel a name the model found.
+NEWS_SPANS_KEY = "news_gazetteer"
 NOT_ENTITY = "NOT_ENTITY"  # label of rows that are not names though the model tags them ("Ebola")
 
 
@@ -72,6 +77,13 @@ def ruler_patterns(entries: Iterable[GazetteerEntry]) -> list[dict[str, str]]:
         for form in (entry.name, *entry.aliases):
             patterns.append({"label": entry.label, "pattern": form, "id": span_id(entry)})
     return patterns
+
+
+def news_ruler_patterns(entries: Iterable[GazetteerEntry]) -> list[dict[str, str]]:
+    """Phrase patterns for the news gazetteer's span_ruler (matched on LOWER): one per form,
+    id "|kind|" (no canonical name: the surface form names the entity)."""
+    return [{"label": entry.label, "pattern": form.lower(), "id": f"|{entry.kind}|"}
+            for entry in entries for form in (entry.name, *entry.aliases)]
 
 
 _ACRONYM = re.compile(r"^[A-Z][A-Z0-9.&-]{1,9}$")

@@ -4,7 +4,10 @@ trimmed, and given syntactic label evidence (pure). transforms/nlp/entities.py g
 Spans: a gazetteer match covering a statistical entity replaces it (label and id from the
 gazetteer); a longer statistical entity containing a match is kept ("New York Times"); unmatched
 gazetteer matches are added; a NOT_ENTITY gazetteer match (diseases: "Ebola") removes what it
-covers. Statistical spans are split at possessives ("Haftar's Libyan National Army") and commas
+covers. The news gazetteer (organisations from the PETRARCH2 dictionaries, matched in any case)
+counts where the curated one has nothing, only where it is written as a name ("Salafist Group for
+Preaching and Combat", not "care"), and a one-word match only where the model found a name
+("Hamas" tagged PERSON becomes an ORG); its matches carry label evidence, not a referent. Statistical spans are split at possessives ("Haftar's Libyan National Army") and commas
 ("Goma, Feb 28"), lose determiners, titles and possessive endings, grow over attached hyphen
 parts ("Moon Jae-in"), and lose government-portfolio words before a title ("Trade Minister").
 Evidence: "Gharyan, a city" / "the city of X" / "Ituri province" / "in Beni" -> GPE, "the Buzi
@@ -19,7 +22,7 @@ from dataclasses import dataclass
 from spacy.tokens import Doc, Span, Token
 from spacy.util import filter_spans
 
-from transforms.nlp.gazetteer import NOT_ENTITY, SPANS_KEY, is_acronym, split_span_id
+from transforms.nlp.gazetteer import NEWS_SPANS_KEY, NOT_ENTITY, SPANS_KEY, is_acronym, split_span_id
 from transforms.nlp.names import NAMED_LABELS, PERSON_TITLES, initials, normalize_alias
 
 # Head nouns of an appositive or a "the city of X" construction that tell the label of X.
@@ -180,6 +183,39 @@ def _date_like(span: Span) -> bool:
     return any(w in _MONTHS for w in words) and any(t.like_num for t in span)
 
 
+# words of a name that may be written in lower case: "al-Qaeda", "Doctors without Borders"
+_NAME_PARTICLES = frozenset({"of", "the", "and", "for", "in", "on", "at", "to", "de", "la", "le",
+                             "du", "des", "del", "da", "di", "van", "von", "y", "et", "al", "el",
+                             "e", "i", "ul", "bin", "ibn", "fi", "li", "wa", "a", "an", "without",
+                             "against", "with", "from", "s"})
+
+
+def _written_as_name(span: Span) -> bool:
+    """Every word of the span but particles is capitalised, or the whole span is upper case."""
+    words = [t for t in span if t.is_alpha]
+    if not words:
+        return False
+    if all(t.is_upper for t in words):
+        return True
+    content = [t for t in words if t.lower_ not in _NAME_PARTICLES]
+    return bool(content) and all(t.text[0].isupper() for t in content)
+
+
+def _news_spans(doc: Doc, gaz_spans: list[tuple[int, int, str, str]],
+                ner: list[tuple[int, int, str]]) -> list[tuple[int, int, str, str]]:
+    """The news gazetteer's matches that count (see the module docstring)."""
+    out = []
+    for span in filter_spans(doc.spans[NEWS_SPANS_KEY]) if NEWS_SPANS_KEY in doc.spans else ():
+        start, end = span.start, span.end
+        if any(g[0] < end and start < g[1] for g in gaz_spans) or not _written_as_name(span):
+            continue
+        one_word = sum(t.is_alpha and t.lower_ not in _NAME_PARTICLES for t in span) <= 1
+        if one_word and not any(n[0] < end and start < n[1] for n in ner):
+            continue
+        out.append((start, end, span.label_, span.id_))
+    return out
+
+
 def _candidates(doc: Doc) -> list[tuple[int, int, str, str]]:
     """(start, end, label, gazetteer span id or "") of every name span, sorted."""
     gaz = filter_spans(doc.spans[SPANS_KEY]) if SPANS_KEY in doc.spans else []
@@ -194,6 +230,7 @@ def _candidates(doc: Doc) -> list[tuple[int, int, str, str]]:
                 end = _extend_hyphenated(doc, end)
                 if not _date_like(doc[start:end]):
                     ner.append((start, end, ent.label_))
+    gaz_spans = sorted(gaz_spans + _news_spans(doc, gaz_spans, ner))
     out: list[tuple[int, int, str, str]] = []
     consumed: set[int] = set()
     for start, end, label in ner:
@@ -283,7 +320,12 @@ def extract_mentions(doc: Doc) -> tuple[list[RawMention], dict[str, str]]:
         key = normalize_alias(span.text)
         if not key:
             continue
-        evidence = "" if canonical else _evidence_label(doc, start, end, label)
+        if canonical:
+            evidence = ""
+        elif gaz_id:  # the news gazetteer: the label is evidence, the name is the text's
+            evidence = label
+        else:
+            evidence = _evidence_label(doc, start, end, label)
         title = _person_title(doc, start, span.root) if label == "PERSON" else ""
         out.append(RawMention(start, end, span.text, label, canonical, evidence, key, kind, of,
                               title))
