@@ -196,6 +196,15 @@ def pending_batches(staging_dir: Path) -> list[Path]:
     return sorted(p for p in staging_dir.iterdir() if p.is_dir() and not p.name.startswith("."))
 
 
+def set_aside(batch_dir: Path) -> Path:
+    """Move a batch the warehouse refuses out of the queue, into <staging dir>/.failed/, for a
+    human to look at; the loader goes on with the others."""
+    aside = batch_dir.parent / ".failed" / batch_dir.name
+    aside.parent.mkdir(exist_ok=True)
+    os.rename(batch_dir, aside)
+    return aside
+
+
 def remove_batch(batch_dir: Path) -> None:
     shutil.rmtree(batch_dir, ignore_errors=True)
 

@@ -18,6 +18,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from flows import lake, staging
 from flows.clock import utcnow  # noqa: F401 (warehouse.utcnow: for callers)
@@ -218,15 +220,65 @@ _MERGE_STATEMENTS: list[str] | None = None
 
 
 def merge_batch(con: duckdb.DuckDBPyConnection, batch_dir: Path, run_id: str | None = None) -> dict[str, int] | None:
-    """Merge one staged batch in one transaction. None when it had been merged already."""
-    global _MERGE_STATEMENTS
-    if _MERGE_STATEMENTS is None:
-        _MERGE_STATEMENTS = read_statements(MERGE_SQL)
+    """Merge one staged batch in one transaction. None when it had been merged already.
+
+    A batch the database refuses as a whole (one article's row breaks a constraint, say) is
+    merged article by article instead: each that goes in is stored, each refused one becomes a
+    `skips` row (stage "load") and is not fetched again until the code versions change.
+    """
     batch_id = batch_dir.name
     if con.execute("select 1 from loaded_batches where batch_id = ?", [batch_id]).fetchone():
         return None
     tables = staging.read_batch(batch_dir)
-    params = {"batch_id": batch_id, "run_id": run_id or _run_of(tables), "now": utcnow()}
+    run_id = run_id or _run_of(tables)
+    try:
+        return _merge_tables(con, batch_id, tables, run_id)
+    except duckdb.Error as exc:
+        if tables["articles"].num_rows <= 1:
+            raise
+        log.warning("batch %s cannot be merged whole (%s: %s); merging its articles one by one",
+                    batch_id, type(exc).__name__, str(exc)[:200])
+        return _merge_apart(con, batch_id, tables, run_id)
+
+
+_PER_ARTICLE = ("articles", "entities", "mentions", "events")
+
+
+def _merge_apart(con: duckdb.DuckDBPyConnection, batch_id: str, tables: dict, run_id: str | None) -> dict[str, int]:
+    """The batch's articles one at a time (each recorded as its own part, so a rerun skips the
+    parts merged already), then the rest of the batch with a skip for every refused article."""
+    totals = {"articles_new": 0, "articles_duplicate": 0}
+    refused = []
+    articles = tables["articles"]
+    for i, aid in enumerate(articles.column("article_id").to_pylist()):
+        part = {name: (table.filter(pc.equal(table["article_id"], aid)) if name in _PER_ARTICLE
+                       else staging.empty_table(name)) for name, table in tables.items()}
+        part_id = f"{batch_id}~{i:05d}"
+        if con.execute("select 1 from loaded_batches where batch_id = ?", [part_id]).fetchone():
+            continue
+        try:
+            counts = _merge_tables(con, part_id, part, run_id)
+        except duckdb.Error as exc:
+            row = articles.slice(i, 1).to_pylist()[0]
+            log.warning("article %s refused by the database: %s: %s", row["canonical_url"], type(exc).__name__, exc)
+            refused += [{"run_id": run_id, "stage": "load", "url": url["url"], "feed_url": row["feed_url"],
+                         "reason": type(exc).__name__, "detail": f"{str(exc)[:400]} (merging its rows)",
+                         "permanent": True, "skipped_at": utcnow(),
+                         "versions": f"{row['extractor_version']}+{row['nlp_version']}"} for url in row["urls"]]
+            continue
+        for key in totals:
+            totals[key] += (counts or {}).get(key, 0)
+    rest = {name: staging.empty_table(name) if name in _PER_ARTICLE else table for name, table in tables.items()}
+    rest["skips"] = pa.concat_tables([tables["skips"], staging.to_table("skips", refused)])
+    _merge_tables(con, batch_id, rest, run_id)
+    return totals
+
+
+def _merge_tables(con: duckdb.DuckDBPyConnection, batch_id: str, tables: dict, run_id: str | None) -> dict[str, int] | None:
+    global _MERGE_STATEMENTS
+    if _MERGE_STATEMENTS is None:
+        _MERGE_STATEMENTS = read_statements(MERGE_SQL)
+    params = {"batch_id": batch_id, "run_id": run_id, "now": utcnow()}
 
     def merge() -> dict[str, int] | None:
         # asked again inside the transaction: another writer of a lake may have merged it since
@@ -271,7 +323,13 @@ def load_staged(db: Target, staging_dir: Path, *, wait: float, refresh_search: b
     with connect(db, wait=wait) as con:
         migrate(con)
         for batch_dir in batches:
-            counts = merge_batch(con, batch_dir)
+            try:
+                counts = merge_batch(con, batch_dir)
+            except duckdb.Error as exc:  # not even its rows apart: set it aside, the others go on
+                aside = staging.set_aside(batch_dir)
+                log.error("batch %s cannot be merged (%s: %s); moved to %s", batch_dir.name, type(exc).__name__,
+                          exc, aside)
+                continue
             staging.remove_batch(batch_dir)
             if counts:
                 totals["batches"] += 1

@@ -33,8 +33,10 @@ class Route:
 class Site:
     """Routes by path (query included); counts every request and every 304 it sends."""
 
-    def __init__(self, tls: ssl.SSLContext | None = None) -> None:
-        """`tls`: a server context to speak HTTPS with (its certificate names the host)."""
+    def __init__(self, tls: ssl.SSLContext | None = None, host: str = "127.0.0.1") -> None:
+        """`tls`: a server context to speak HTTPS with (its certificate names the host). `host`: a
+        loopback address of its own (127.0.0.2, ...) makes it another host for per-host rules."""
+        self.host = host
         self.routes: dict[str, Route] = {}
         self.handlers: dict[str, Callable[[dict[str, list[str]]], Route]] = {}  # by path, query aside
         self.hits: Counter[str] = Counter()
@@ -59,7 +61,7 @@ class Site:
             def do_GET(self) -> None:
                 site._serve(self)
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = ThreadingHTTPServer((host, 0), Handler)
         self.server.daemon_threads = True
         if tls is not None:
             self.server.socket = tls.wrap_socket(self.server.socket, server_side=True)
@@ -69,7 +71,7 @@ class Site:
         self.thread.start()
 
     def url(self, path: str) -> str:
-        return f"{self.scheme}://127.0.0.1:{self.port}{path}"
+        return f"{self.scheme}://{self.host}:{self.port}{path}"
 
     def add(self, path: str, body: bytes | str = b"", **kwargs: object) -> str:
         if isinstance(body, str):

@@ -30,16 +30,20 @@ class Failed:
 
     @classmethod
     def from_exception(cls, exc: BaseException, stage: str) -> Failed:
-        """The failure of `exc`, located at the innermost frame of newsduck's own code."""
+        """The failure of `exc`: where it was raised, and the innermost newsduck code it passed."""
         frames = traceback.extract_tb(exc.__traceback__)
         ours = [f for f in frames if "/transforms/" in f.filename or "/flows/" in f.filename]
-        place = ""
-        if frames:
-            frame = (ours or frames)[-1]
-            parts = frame.filename.replace("\\", "/").split("/")
-            package = max((i for i, part in enumerate(parts) if part in ("transforms", "flows")), default=len(parts) - 2)
-            place = f" (in {'/'.join(parts[package:])}:{frame.name}, line {frame.lineno})"
-        return cls(stage, type(exc).__name__, f"{str(exc)[:400]}{place}")
+        places = list(dict.fromkeys(_place(f) for f in frames[-1:] + ours[-1:]))
+        where = f" (in {', called from '.join(places)})" if places else ""
+        return cls(stage, type(exc).__name__, f"{str(exc)[:300]}{where}")
+
+
+def _place(frame: traceback.FrameSummary) -> str:
+    """A frame as "transforms/nlp/entities.py:_shortens, line 49" (the path from our package on)."""
+    parts = frame.filename.replace("\\", "/").split("/")
+    ours = [i for i, part in enumerate(parts) if part in ("transforms", "flows", "site-packages", "tests")]
+    start = ours[-1] + (parts[ours[-1]] == "site-packages") if ours else len(parts) - 1
+    return f"{'/'.join(parts[start:])}:{frame.name}, line {frame.lineno}"
 
 
 @dataclass(frozen=True, slots=True)

@@ -116,8 +116,9 @@ insert into skips by name
 select *
 from stage_skips;
 
--- A page that failed before it became an article: fetching, cleaning, or building its rows
--- (an article whose NLP failed is stored, without entities and events).
+-- A page that failed before it became an article: fetching, cleaning, building its rows, or an
+-- article the warehouse refused (an article whose NLP failed is stored, without entities and
+-- events).
 merge into url_failures
 using (
     select
@@ -130,7 +131,7 @@ using (
         skipped_at as last_attempt_at,
         versions
     from stage_skips
-    where stage in ('fetch', 'clean', 'stage')
+    where stage in ('fetch', 'clean', 'stage', 'load')
     qualify row_number() over (partition by url order by skipped_at desc) = 1
 ) as excluded
 on url_failures.url = excluded.url
