@@ -215,3 +215,25 @@ def test_acronyms_from_word_prefixes():
 def test_diseases_are_not_entities(nlp):
     assert not [n for n, _ in entity_names(nlp, "Ebola patients fled the clinic in Katwa.")
                 if n == "Ebola"]
+
+
+def test_news_gazetteer_names_organisations(nlp):
+    # PETRARCH2's MilNonState and International dictionaries (seeds/gazetteer_news.jsonl)
+    found = entity_names(nlp, "Fighters of the Salafist Group for Preaching and Combat attacked "
+                              "a convoy near the border.")
+    assert ("Salafist Group for Preaching and Combat", "ORG") in found
+    assert ("Federal Emergency Management Agency", "ORG") in entity_names(
+        nlp, "The Federal Emergency Management Agency sent teams after the storm.")
+    # only where it is written as a name; a one-word form never makes a name on its own
+    assert entity_names(nlp, "Care was taken to protect civilians, the salafist group for "
+                             "preaching and combat said.") == set()
+
+
+def test_honorifics_eras_and_loose_edges(nlp):
+    assert entity_names(nlp, "King Gongmin reformed the government.") == {("Gongmin", "PERSON")}
+    assert not [n for n, _ in entity_names(nlp, "The city was founded around 700 BC by Greek "
+                                                "settlers.") if n == "BC"]
+    from transforms.nlp.mentions import _loose_word
+
+    doc = nlp("Islands such as Seychelles and Tioman.")
+    assert _loose_word(doc[4]) and not _loose_word(doc[3])  # "and", not "Seychelles"

@@ -7,9 +7,13 @@ gazetteer matches are added; a NOT_ENTITY gazetteer match (diseases: "Ebola") re
 covers. The news gazetteer (organisations from the PETRARCH2 dictionaries, matched in any case)
 counts where the curated one has nothing, only where it is written as a name ("Salafist Group for
 Preaching and Combat", not "care"), and a one-word match only where the model found a name
-("Hamas" tagged PERSON becomes an ORG); its matches carry label evidence, not a referent. Statistical spans are split at possessives ("Haftar's Libyan National Army") and commas
-("Goma, Feb 28"), lose determiners, titles and possessive endings, grow over attached hyphen
-parts ("Moon Jae-in"), and lose government-portfolio words before a title ("Trade Minister").
+("Hamas" tagged PERSON becomes an ORG); its matches carry label evidence, not a referent.
+Statistical spans are split at possessives ("Haftar's Libyan National Army") and commas
+("Goma, Feb 28"), lose determiners, titles, possessive endings and loose conjunctions or
+prepositions at their edges ("Seychelles and"), grow over attached hyphen parts ("Moon Jae-in")
+and a ruler's regnal number ("Ramesses II"), and lose government-portfolio words before a title
+("Trade Minister"); a span the model did not call a person but that starts with an honorific and
+a name is one ("King Gongmin" -> Gongmin, PERSON). Era markers (BC, BCE) are NOT_ENTITY rows.
 Evidence: "Gharyan, a city" / "the city of X" / "Ituri province" / "in Beni" -> GPE, "the Buzi
 and Pungwe rivers" -> LOC, "the assembly president, Aguila Saleh" -> PERSON, "withdrew from the
 so-called Gate 27" (tagged LAW) -> FAC.
@@ -123,8 +127,11 @@ def _trim(doc: Doc, start: int, end: int, label: str) -> tuple[int, int]:
                            or doc[start].is_space):
         start += 1
     while end > start and (doc[end - 1].tag_ == "POS" or doc[end - 1].is_punct
-                           or doc[end - 1].is_space or doc[end - 1].text in ("'s", "\u2019s")):
+                           or doc[end - 1].is_space or doc[end - 1].text in ("'s", "\u2019s")
+                           or _loose_word(doc[end - 1])):
         end -= 1
+    while start < end and _loose_word(doc[start]):
+        start += 1
     if label == "PERSON":
         words = [t.lower_ for t in doc[start:end]]
         changed = True
@@ -148,6 +155,35 @@ def _trim(doc: Doc, start: int, end: int, label: str) -> tuple[int, int]:
             while end > start and doc[end - 1].lower_ in _PORTFOLIOS:
                 end -= 1
     return start, end
+
+
+def _loose_word(token: Token) -> bool:
+    """A lower-case conjunction or preposition at the edge of a span: "Seychelles and"."""
+    return token.is_lower and token.tag_ in ("CC", "IN", "TO")
+
+
+# regnal numbers after a ruler's name: "Ramesses II" (not "I": "Dan I for one was ...")
+_REGNAL = frozenset({"II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII",
+                     "XIII", "XIV", "XV", "XVI", "XVII", "XVIII", "XIX", "XX"})
+# honorifics that make a name a person's whatever the model said: "King Gongmin" tagged ORG
+_PERSON_HONORIFICS = frozenset({"king", "queen", "prince", "princess", "pope", "emperor",
+                                "empress", "tsar", "czar", "sultan", "president", "mr", "mr.",
+                                "mrs", "mrs.", "ms", "ms.", "dr", "dr.", "sir", "ayatollah"})
+
+
+def _person_label(doc: Doc, start: int, end: int, label: str) -> str:
+    """PERSON for a span the model labelled otherwise that starts with an honorific and a name."""
+    if label != "PERSON" and end - start >= 2 and doc[start].lower_ in _PERSON_HONORIFICS \
+            and doc[start + 1].is_title and not doc[start + 1].is_stop:
+        return "PERSON"
+    return label
+
+
+def _extend_regnal(doc: Doc, end: int, label: str) -> int:
+    """Grow a person's span over a regnal number: "Ramesses" + "II"."""
+    if label == "PERSON" and end < len(doc) and doc[end].text in _REGNAL:
+        return end + 1
+    return end
 
 
 def _extend_hyphenated(doc: Doc, end: int) -> int:
@@ -225,11 +261,12 @@ def _candidates(doc: Doc) -> list[tuple[int, int, str, str]]:
         if ent.label_ not in NAMED_LABELS:
             continue
         for start, end in _pieces(ent):
-            start, end = _trim(doc, start, end, ent.label_)
+            label = _person_label(doc, start, end, ent.label_)
+            start, end = _trim(doc, start, end, label)
             if start < end:
-                end = _extend_hyphenated(doc, end)
+                end = _extend_regnal(doc, _extend_hyphenated(doc, end), label)
                 if not _date_like(doc[start:end]):
-                    ner.append((start, end, ent.label_))
+                    ner.append((start, end, label))
     gaz_spans = sorted(gaz_spans + _news_spans(doc, gaz_spans, ner))
     out: list[tuple[int, int, str, str]] = []
     consumed: set[int] = set()
