@@ -13,7 +13,8 @@ project's hand lexicon, seeds/event_lexicon.csv, is laid over it when the two ar
 - header: the source, licence, and counts, including what could not be expressed, per kind;
 - synset: a PETRARCH synonym set, `members` as noun phrases ("armed force": head last);
 - verb: a verb of a PETRARCH verb block: `verb` (a lemma), `before`/`after` (the other words of a
-  multi-word verb: "wire tap", "pull out"), its default `code` ("" = the bare verb codes nothing);
+  multi-word verb: "wire tap", "pull out"), its default `code` ("" = the bare verb codes nothing)
+  and `bare` (false: a broad synonym, "think", "lead", coded only through the block's patterns);
 - pattern: a block's phrase pattern, matched on spaCy's parse for every verb of the block:
   `subject` (nouns the subject's head must be), `aux` (auxiliaries: "will"), `words` (nouns,
   particles or adjectives below the verb: the object, "off", "free"), `preps` (prepositions
@@ -94,11 +95,55 @@ NOT_EVENT_NOUNS = frozenset({
     "contribution", "rescue", "restriction", "detainment", "protestation", "visitation",
     "visiting", "fight", "grenade", "emergency", "lending", "supply", "aid", "rationing", "bid",
     "import", "relief", "workshop", "talking", "pilgrimage", "conference", "banning",
+    "boycott",  # by people a protest (143), by states an embargo (163): the verb decides
 })
 # Event nouns the dictionary codes only through verbs that are not occurrences ("imposed
 # sanctions", "signed a ceasefire", "- &AIRCRAFT * ATTACKS"): "EU sanctions on Russia", "a truce
 # between A and B", "Israeli airstrikes".
 EXTRA_NOUNS = {"sanction": "163", "ceasefire": "0871", "truce": "0871", "airstrike": "195"}
+# Verbs a PETRARCH block lists as synonyms whose bare use is mostly not the block's event (PETRARCH
+# relies on its actor dictionaries to keep "prices declined" or "he thought" out): reviewed by
+# hand; their record says "bare": false, and only the block's patterns code them.
+BROAD_VERBS = frozenset("""
+search monitor analyse ascertain audit check examine explore research study comb dig mine rake
+scan skim sweep unearth express aver avow claim swear blaspheme curse despair disappoint
+discourage dishearten sadden cry grieve lament mourn wail weep whine slight argue compete contend
+contest contrast counter counterbalance differ debase defile degrade humble suspect challenge
+lecture crucify compensate seek decide determine vote expect intend mean plan proffer volunteer
+subscribe groom prepare ready train assure certify ensure resurrect resuscitate revive endeavor
+endeavour strive comply want aim approach arrive assemble cluster conglomerate congregate
+conjoin constellate converge flock gather huddle join unite cable consider contemplate
+excogitate meditate mull muse ponder reason reconsider ruminate speculate think weigh depart
+egress embark go journey leave tour touring travel hear learn acquaint innovate insert introduce
+elicit invite reinvite brave confront encounter face interact apprise apprize promulgate benefit
+serve allocate allot apportion assign task amplify augment boost compound deepen enhance enlarge
+escalate exaggerate expand heighten increase intensify magnify redouble constitute enact
+establish found institute enlist enroll abate ameliorate appease assuage better expediate
+facilitate improve mitigate simplify accord award bequeath bestow endow entrust give attach bind
+chain connect link relate blend coalesce combine conflate fuse merge unify administer command
+control dictate direct enjoin govern handle head lead manage oversee prescribe regulate rule
+steer supervise supervize exchange swap trade pay buy purchase import invest attire furnish gear
+outfit render stock tender fail decline remit retard procrastinate table prevent defer inhibit
+apply desire hope advise counsel hint suggest propose recommend advocate decree bid campaign
+crusade necessitate need push insist bargain barter deal haggle associate concert conform
+correlate harmonise harmonize integrate orchestrate organise organize synchronise synchronize
+unionise unionize admit confess confide divulge expose profess reveal unveil affect impact
+influence persuade tempt exuberate exult rejoice triumph advertise advertize promote celebrate
+commemorate respect reward toast bless sanctify enliven galvanize inspire invigorate reassure
+revitalize rouse spur favor favour prefer reassert esteem prize formalize endanger help interfere
+stabilise stabilize defend tend ward contaminate corrupt damage harm hurt impair mar rip spoil
+tarnish tear vitiate lash wrestle dishonor dishonour best defeat dominate master overcome
+overshadow overtake overwhelm ravish ruin shatter surmount die circle ring engage blow hang
+conflict grapple hammer match pit quarrel struggle contain enclose withhold exclude segregate
+compel enforce force impel pressure bill inflict levy constrain curb moderate restrain catch
+extract pluck overturn revolutionise revolutionize subvert appropriate tax disallow remove infest
+inhabit reside approve authorise authorize clear countenance empower enable legislate pass permit
+ratify tolerate verify arbitrate intercede intermediate resettle resolve settle disentangle loosen
+tease undo untie unloose recede retire bide fill satify submit concession garner parade agonise
+agonize annoy badger bother discomfit disconcert disquiet disturb harry hassle irk irritate pester
+plague rag torment upset vex arouse enkindle provoke abort disband betray disarray disorder
+disrupt countermine undermine
+""".split())
 _PARTICLE_PREPS = frozenset({"up", "down", "out", "off", "back", "away", "over", "in", "on",
                              "forward", "aside", "together", "through", "around", "about",
                              "along", "ahead", "apart", "behind", "by", "into", "to", "for",
@@ -233,8 +278,11 @@ class Generator:
             self.notes["paired codes (A:B): the second, reverse event is not coded"] += 1
         if not first and second:
             self.unexpressed["verbs with only a reverse code ([:CODE])"] += 1
+        bare = stem not in BROAD_VERBS or bool(before or after)
+        if not bare and first:
+            self.notes["broad verbs coded only through their patterns (BROAD_VERBS)"] += 1
         self.verbs.append({"kind": "verb", "verb": stem, "before": before, "after": after,
-                           "block": block, "line": number, **self.typed(first)})
+                           "block": block, "line": number, "bare": bare, **self.typed(first)})
 
     def pattern(self, line: str, block: str, block_code: str, number: int,
                 raw_comment: str) -> None:

@@ -18,9 +18,10 @@ from datetime import date
 
 from spacy.tokens import Doc, Span, Token
 
-from transforms.dates import resolve_date
 from transforms.nlp.entities import ResolvedEntities
-from transforms.nlp.mentions import EVIDENCE_NOUNS, sentence_spans
+from transforms.nlp.mentions import sentence_spans
+from transforms.nlp.headlines import headline_events
+from transforms.nlp.nominal import nominal_events
 from transforms.nlp.lexicon import (  # re-exported: flows/nlp.py and tests import them from here
     PLOVER_TYPES,
     Lexicon,
@@ -31,7 +32,6 @@ from transforms.nlp.lexicon import (  # re-exported: flows/nlp.py and tests impo
 from transforms.records import Event
 from transforms.nlp.syntax import (
     PLACE_LABELS,
-    PLACE_NOUNS,
     agent_of,
     coordination,
     GENERIC_ACTORS,
@@ -46,132 +46,33 @@ from transforms.nlp.syntax import (
     subtree_bfs,
 )
 from transforms.nlp.triggers import WARN, match_trigger, subsumed, threat
+from transforms.nlp.whenwhere import event_date as _event_date
+from transforms.nlp.whenwhere import is_future as _is_future
+from transforms.nlp.whenwhere import locative as _locative
+from transforms.nlp.whenwhere import mention_text as _mention_text
+from transforms.nlp.whenwhere import negated as _negated
+from transforms.nlp.whenwhere import places as _places
 
 __all__ = ["PLOVER_TYPES", "Lexicon", "LexiconEntry", "extract_events", "parse_lexicon",
            "quad_class"]
 
 # Event types where "A and B met" makes B the target when nothing else is.
 SYMMETRIC_TYPES = frozenset({"CONSULT", "AGREE", "COOPERATE", "SUPPORT"})
-_FAIL = frozenset({"fail"})
-_FUTURE_AUX = frozenset({"will", "'ll", "shall", "would"})  # "said he would travel on Monday"
-# prepositions that introduce the party acted upon, and their place ranks for the location
+# prepositions that introduce the party acted upon
 _TARGET_PREPS = frozenset({"against", "with", "between", "on", "at", "to", "toward", "towards",
                            "into", "upon", "over"})
 # "skirmishes with forces allied to Serraj", "to defend the capital against Haftar's forces"
 _DEEP_TARGET_PREPS = frozenset({"against", "with", "between"})
-_PLACE_RANK = {"in": 1, "at": 1, "near": 1, "inside": 1, "outside": 1, "around": 1, "across": 1,
-               "over": 1, "within": 1, "throughout": 1, "to": 2, "into": 2, "towards": 2,
-               "toward": 2, "on": 2, "onto": 2, "from": 3, "of": 4}
 # countries can be the party acted upon; movements go to places ("withdrew from Syria")
 _STATE_TARGET_TYPES = frozenset(PLOVER_TYPES)
-EVIDENCE_PLACE_NOUNS = frozenset(EVIDENCE_NOUNS["GPE"] | EVIDENCE_NOUNS["LOC"] | EVIDENCE_NOUNS["FAC"])
 _MOVEMENT_TYPES = frozenset({"MOBILIZE", "RETREAT", "AID", "CONSULT"})
 _MOVEMENT_PREPS = frozenset({"to", "into", "towards", "toward", "from", "on", "onto"})
+# what is done to a thing may go without a named party ("ceded the islands"); not what is said
+_MATERIAL = frozenset({"CONCEDE", "RETREAT", "AID", "COERCE", "ASSAULT", "SANCTION", "PROTEST"})
 # where a PETRARCH verb went, came from or stayed: "flew to Libya", "arrived in Bogota"
 _PLACE_PREPS = frozenset({"to", "into", "towards", "toward", "from", "in", "at", "for", "onto"})
 
 
-
-
-def _is_future(chain: list[Token]) -> bool:
-    """The event is announced for later: "will meet", "is to visit", "is due to sign"."""
-    for t in chain:
-        for c in t.children:
-            if c.dep_ == "aux" and c.lower_ in _FUTURE_AUX:
-                return True
-    return False
-
-
-def _negated(trigger: Token, chain: list[Token]) -> bool:
-    """A "not"/"never" on the trigger or a verb it complements, a "neither ... nor" subject, or
-    a "fail" above it."""
-    for t in (trigger, *chain):
-        if any(c.dep_ == "neg" for c in t.children):
-            return True
-        for c in t.children:
-            if c.dep_ in ("nsubj", "nsubjpass") and any(
-                g.dep_ in ("preconj", "det") and g.lower_ == "neither" for g in c.children
-            ):
-                return True
-    return any(t.lemma_.lower() in _FAIL for t in chain)
-
-
-def _date_verb(token: Token) -> Token | None:
-    """The verb a date expression dates: "on Thursday took", "forces on Thursday took", "met last
-    month"; None when it dates a noun ("Thursday's bombing", "the October deal")."""
-    if token.dep_ in ("poss", "compound", "amod", "nmod"):
-        return None
-    head, noun_hops = token.head, 0
-    while head.pos_ not in ("VERB", "AUX") and head.head.i != head.i:
-        if head.pos_ in ("NOUN", "PROPN", "PRON"):
-            noun_hops += 1  # "talks at the residence on Sunday evening": two nouns up
-            if noun_hops > 2 or head.dep_ not in ("nsubj", "nsubjpass", "dobj", "pobj", "attr"):
-                return None
-        head = head.head
-    return head if head.pos_ in ("VERB", "AUX") else None
-
-
-def _event_date(doc: Doc, sent: Span, chain: list[Token], published: date | None,
-                future: bool) -> tuple[date | None, str, str]:
-    """The date of the trigger's clause: (date, precision, source)."""
-    verbs = {t.i for t in chain}
-    for ent in sent.ents:
-        if ent.label_ not in ("DATE", "TIME"):
-            continue
-        head = _date_verb(ent.root)
-        if head is None or head.i not in verbs:
-            continue
-        resolved = resolve_date(ent.text, published, future)
-        if resolved is not None:
-            return resolved.value, resolved.precision, "expression"
-    if published is not None:
-        return published, "day", "publish_date"
-    return None, "day", "none"
-
-
-def _mention_text(doc: Doc, res: ResolvedEntities, i: int) -> str:
-    """The whole mention token i belongs to: "Abu Dhabi", not its head "Dhabi"."""
-    for start, end, _eid in res.mention_spans:
-        if start <= i < end:
-            return doc[start:end].text
-    return doc[i].text
-
-
-def _places(start: Token, skip: set[int], res: ResolvedEntities,
-            directional: bool) -> list[tuple[tuple[int, int], str, Token]]:
-    """Place entities attached to a verb or its object, ranked by their preposition.
-
-    "took Gharyan", "met in Abu Dhabi", "withdrew from Gate 27", "work in the city of Butembo",
-    "deliveries of food to the port city of Beira"; not "participation in an exercise in Europe"
-    (attached to a noun further down). "to/from X" count only for movements.
-    """
-    heads = {start.i} | {c.i for c in start.children if c.dep_ in ("dobj", "nsubjpass")}
-    found = []
-    for tok, depth in subtree_bfs(start, skip, clauses=False):
-        eid = res.token_entity.get(tok.i)
-        if not eid or res.by_id[eid].label not in PLACE_LABELS:
-            continue
-        if tok.i in heads and tok.i != start.i:
-            found.append(((0, depth), eid, tok))  # the object itself: "took Gharyan"
-            continue
-        anchor = tok
-        while anchor.dep_ == "conj":
-            anchor = anchor.head
-        # climb "the city of X" / "the port city of X" to the phrase that carries the preposition
-        while anchor.dep_ == "pobj" and anchor.head.lower_ == "of" and anchor.head.head.dep_ in (
-            "pobj", "dobj", "nsubjpass"
-        ) and anchor.head.head.lemma_.lower() in PLACE_NOUNS | EVIDENCE_PLACE_NOUNS:
-            anchor = anchor.head.head
-        if anchor.i in heads and anchor.i != start.i:
-            found.append(((0, depth), eid, tok))  # "took the town of Kidal"
-            continue
-        if anchor.dep_ != "pobj" or anchor.head.head.i not in heads:
-            continue
-        word = anchor.head.lower_
-        if not directional and _PLACE_RANK.get(word) in (2, 3) and word != "on":
-            continue  # "controls on exports to South Korea": a recipient, not a place
-        found.append(((_PLACE_RANK.get(word, 5), depth), eid, tok))
-    return sorted(found, key=lambda f: f[0])
 
 
 def _target(trigger: Token, obj: Token | None, skip: set[int], res: ResolvedEntities,
@@ -180,7 +81,8 @@ def _target(trigger: Token, obj: Token | None, skip: set[int], res: ResolvedEnti
     else a prepositional phrase of the verb or its object ("sanctions on Mali", "met with X",
     "skirmishes with forces allied to Serraj", "mediate between A and B"); first the phrase a
     PETRARCH pattern marks as the target ("withdrew from +"). A PETRARCH verb's place in a
-    prepositional phrase ("flew to Libya", "arrived in Bogota") is where it went, not a party."""
+    prepositional phrase ("flew to Libya", "arrived in Bogota") is where it went, not a party,
+    unless a country receives something ("ceded the islands to Nicaragua")."""
     event_type = entry.event_type
 
     def usable(eid: str | None, prep: str = "") -> bool:
@@ -189,8 +91,11 @@ def _target(trigger: Token, obj: Token | None, skip: set[int], res: ResolvedEnti
         entity = res.by_id[eid]
         if entity.label not in PLACE_LABELS:
             return True
-        if entry.generated and (prep in _PLACE_PREPS or event_type == "CONSULT"):
-            return False
+        if entry.generated and event_type in ("CONSULT", "AGREE", "MOBILIZE", "RETREAT") and (
+                prep in _PLACE_PREPS or event_type == "CONSULT"):
+            return False  # "flew to Libya", "arrived in Bogota": where it went, not a party
+        if entry.generated and prep in _PLACE_PREPS and res.kind.get(eid) != "country":
+            return False  # "ceded the islands to Nicaragua" is a party; "to Taiz" a place
         # a country, or a capital standing for its government ("accused Beijing of ...")
         return res.kind.get(eid) in ("country", "capital") and event_type in _STATE_TARGET_TYPES
 
@@ -250,7 +155,7 @@ def extract_events(doc: Doc, res: ResolvedEntities, published: date | None,
     Returns:
         One Event per typed trigger, in document order.
     """
-    if not lexicon.by_trigger:
+    if not (lexicon.by_trigger or lexicon.verbs or lexicon.nouns):
         return ()
     sentences = sentence_spans(doc)
     events = []
@@ -265,6 +170,7 @@ def extract_events(doc: Doc, res: ResolvedEntities, published: date | None,
         chains = {i: governors(doc[i]) for i in triggers}
         own = {i: m for i, m in triggers.items()
                if not subsumed(doc[i], m[1], chains[i], triggers)}
+        made: set[int] = set()
         for i, (text, entry) in own.items():
             trigger = doc[i]
             chain = chains[i]
@@ -276,20 +182,32 @@ def extract_events(doc: Doc, res: ResolvedEntities, published: date | None,
                 first = first.head
             if event.actor_id is None and event.target_id is None and not _generic_actor(trigger):
                 continue  # nobody does anything to anybody we can name: not a codable event
-            if entry.generated and (event.target_id is None or event.actor_id is None
-                                    and not _generic_actor(trigger)):
-                continue  # PETRARCH's verbs are broad ("lead", "arrive"): it codes dyads only
+            if entry.generated and (event.actor_id is None and not _generic_actor(trigger)
+                                    or event.target_id is None and not (
+                                        entry.event_type in _MATERIAL and _acts_on(trigger))):
+                continue  # PETRARCH's verbs are broad ("lead", "arrive"): someone does something
             # one event per party of a coordination: "France and Germany condemned" is two
             # (not for symmetric types: "Serraj and Haftar met" is one meeting, one with the other)
             actors = [event]
             if event.event_type not in SYMMETRIC_TYPES:
                 actors += [replace(event, actor_id=a, actor_text=t) for a, t in more_actors]
+            made.add(i)
             for variant in actors:
                 _add(events, seen, (first.i, variant.event_type, variant.actor_id), variant)
                 for b, t in more_targets:
                     if b != variant.actor_id:
                         _add(events, seen, (first.i, variant.event_type, variant.actor_id, b),
                              replace(variant, target_id=b, target_text=t))
+        heads = made | {i for i in triggers if any(g.i in made for g in chains[i])}
+        done = {e.event_type for e in events if e.sentence == index}
+        named = [e for e in nominal_events(doc, sent, index, res, lexicon, heads, published,
+                                           prev_start)
+                 if e.event_type not in done]  # "imposed sanctions ..., freezing assets": one
+        if not made and not named:  # a headline the parser misread: "UN envoy visits Yemen"
+            named = headline_events(doc, sent, index, res, lexicon, published, prev_start)
+        for event in named:
+            _add(events, seen, ("noun", event.sentence, event.trigger, event.event_type,
+                                event.actor_id, event.target_id), event)
     return tuple(events)
 
 
@@ -305,6 +223,16 @@ def _add(events: list[Event], seen: dict[tuple, int], key: tuple, event: Event) 
         events[seen[key]] = replace(known, target_id=event.target_id, target_text=event.target_text)
 
 
+def _acts_on(trigger: Token) -> bool:
+    """The verb has an object, a thing acted upon ("ceded the islands", "relinquished control"),
+    which stands in for a named target for a PETRARCH verb (its dyad)."""
+    obj = direct_object(trigger)
+    if obj is None:
+        _, passive = subject_of(trigger)
+        obj = subject_of(trigger)[0] if passive else None
+    return obj is not None and obj.pos_ in ("NOUN", "PROPN")
+
+
 def _generic_actor(trigger: Token) -> bool:
     """The subject is a role even if unnamed: police, troops, rebels, protesters (CAMEO's
     generic actors), not "I", "you" or "people" visiting a profile."""
@@ -316,13 +244,6 @@ def _generic_actor(trigger: Token) -> bool:
     lemma = noun_lemma(subj)
     return lemma in GENERIC_ACTORS or any(
         noun_lemma(c) in GENERIC_ACTORS for c in subj.children if c.dep_ == "compound")
-
-
-def _locative(token: Token) -> bool:
-    """A place named as where something is: "in Khartoum", "at the border in Cucuta"."""
-    while token.dep_ == "conj":
-        token = token.head
-    return token.dep_ == "pobj" and token.head.lower_ in ("in", "at", "near", "inside", "outside")
 
 
 def _in_subtree(token: Token, heads: set[int]) -> bool:

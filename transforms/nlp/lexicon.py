@@ -269,7 +269,8 @@ def _parse_generated(records: Iterable[Mapping[str, object]]
         after = tuple(str(w) for w in v["after"])  # type: ignore[union-attr]
         trigger = " ".join((*before, lemma, *after))
         block = str(v["block"])
+        default = _entry(trigger, v) if v.get("bare", True) else None
         senses.setdefault(lemma, []).append(  # the block's patterns are shared by its verbs
-            VerbSense(lemma, before, after, _entry(trigger, v), ordered.get(block, ()), block))
+            VerbSense(lemma, before, after, default, ordered.get(block, ()), block))
     return ({k: tuple(sorted(v, key=lambda s: -(len(s.before) + len(s.after))))
              for k, v in senses.items()}, nouns)

@@ -186,6 +186,25 @@ def match_trigger(token: Token, lexicon: Lexicon, res: ResolvedEntities) -> tupl
     return None
 
 
+def match_word(lemma: str, obj: Token | None, subj: Token | None, lexicon: Lexicon,
+               res: ResolvedEntities) -> tuple[str, LexiconEntry] | None:
+    """The row a verb lemma triggers with a given object and subject, when the parser did not
+    see the verb ("UN envoy visits Yemen" tagged "visits" a noun): the hand rows, else the
+    PETRARCH verb's default code."""
+    for entry in lexicon.by_trigger.get(lemma, ()):
+        if _fits_object(entry, obj, res) and _fits_subject(entry, subj, res):
+            text = f"{lemma} {obj.lemma_.lower()}" if obj is not None \
+                and obj.lemma_.lower() in entry.objects else lemma
+            return text, entry
+    if lemma in lexicon.hand_verbs:
+        return None
+    for sense in lexicon.verbs.get(lemma, ()):
+        if not sense.before and not sense.after and sense.default is not None \
+                and sense.default.event_type:
+            return lemma, sense.default
+    return None
+
+
 _MODALS = frozenset({"could", "might", "may", "should", "can", "must"})
 
 
