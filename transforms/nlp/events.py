@@ -184,7 +184,7 @@ def extract_events(doc: Doc, res: ResolvedEntities, published: date | None,
                 continue  # nobody does anything to anybody we can name: not a codable event
             if entry.generated and (event.actor_id is None and not _generic_actor(trigger)
                                     or event.target_id is None and not (
-                                        entry.event_type in _MATERIAL and _acts_on(trigger))):
+                                        entry.event_type in _MATERIAL and _acts_on(trigger, text))):
                 continue  # PETRARCH's verbs are broad ("lead", "arrive"): someone does something
             # one event per party of a coordination: "France and Germany condemned" is two
             # (not for symmetric types: "Serraj and Haftar met" is one meeting, one with the other)
@@ -223,13 +223,18 @@ def _add(events: list[Event], seen: dict[tuple, int], key: tuple, event: Event) 
         events[seen[key]] = replace(known, target_id=event.target_id, target_text=event.target_text)
 
 
-def _acts_on(trigger: Token) -> bool:
-    """The verb has an object, a thing acted upon ("ceded the islands", "relinquished control"),
-    which stands in for a named target for a PETRARCH verb (its dyad)."""
+def _acts_on(trigger: Token, text: str) -> bool:
+    """The verb has an object, a thing acted upon ("ceded the islands", "relinquished control",
+    "cordoned off the square": the object of its own particle), which stands in for a named
+    target for a PETRARCH verb (its dyad)."""
     obj = direct_object(trigger)
     if obj is None:
-        _, passive = subject_of(trigger)
-        obj = subject_of(trigger)[0] if passive else None
+        subj, passive = subject_of(trigger)
+        obj = subj if passive else None
+    if obj is None:
+        words = text.split()[1:]
+        obj = next((o for c in trigger.children if c.dep_ == "prep" and c.lower_ in words
+                    for o in c.children if o.dep_ == "pobj"), None)
     return obj is not None and obj.pos_ in ("NOUN", "PROPN")
 
 

@@ -170,7 +170,7 @@ def match_trigger(token: Token, lexicon: Lexicon, res: ResolvedEntities) -> tupl
         for entry in lexicon.by_trigger.get(key, ()):
             if _fits_object(entry, obj, res, token) and _fits_subject(entry, subj, res):
                 return _text(token, key, entry, obj), entry
-    senses = lexicon.verbs.get(lemma) if _stated(token) else None
+    senses = _senses(token, lemma, lexicon) if _stated(token) else None
     if senses:
         found = match_generated(token, senses, syntactic_subject, direct_object(token), particles,
                                 default=False)
@@ -184,6 +184,23 @@ def match_trigger(token: Token, lexicon: Lexicon, res: ResolvedEntities) -> tupl
         if found is not None and found is not BLOCKED:
             return found
     return None
+
+
+def _senses(token: Token, lemma: str, lexicon: Lexicon) -> tuple:
+    """The PETRARCH senses of a verb: by its lemma, else by its form with a regular ending
+    taken off, as PETRARCH generates them (the lemmatizer makes "cordone" of "cordoned")."""
+    found = lexicon.verbs.get(lemma)
+    if found:
+        return found
+    form = token.lower_
+    for ending, back in (("ied", "y"), ("ies", "y"), ("ing", ""), ("ing", "e"), ("ed", ""),
+                         ("ed", "e"), ("d", ""), ("es", ""), ("s", "")):
+        if form.endswith(ending) and len(form) > len(ending) + 2:
+            stem = form[: -len(ending)] + back
+            for candidate in (stem, stem[:-1] if len(stem) > 3 and stem[-1] == stem[-2] else ""):
+                if candidate and candidate in lexicon.verbs:
+                    return lexicon.verbs[candidate]
+    return ()
 
 
 def match_word(lemma: str, obj: Token | None, subj: Token | None, lexicon: Lexicon,
