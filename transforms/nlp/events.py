@@ -33,6 +33,7 @@ from transforms.records import Event
 from transforms.nlp.syntax import (
     PLACE_LABELS,
     agent_of,
+    conjunct_text,
     coordination,
     GENERIC_ACTORS,
     direct_object,
@@ -304,9 +305,11 @@ def _build(doc: Doc, sent: Span, index: int, trigger: Token, text: str, entry: L
             actor_id = named[0][0]
             actor_text = phrase_text(named[0][1])
             second_id = next((eid for eid, _ in named[1:] if eid != actor_id), None)
-            if not _alternatives(conjuncts):
-                more_actors = list({eid: phrase_text(c) for eid, c in named[1:]
+            if not _alternatives(conjuncts) and entry.event_type not in SYMMETRIC_TYPES:
+                more_actors = list({eid: conjunct_text(c) for eid, c in named[1:]
                                     if eid != actor_id}.items())
+                if more_actors:  # "France and Germany condemned": France's event says France
+                    actor_text = conjunct_text(named[0][1])
         else:  # "Troops allied to the Tripoli government": the government, though unnamed
             actor_text = phrase_text(represented(subj))
     subject_tokens = set()

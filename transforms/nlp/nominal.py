@@ -23,10 +23,10 @@ from transforms.nlp.lexicon import Lexicon, LexiconEntry, quad_class
 from transforms.nlp.syntax import (
     CROWD_NOUNS,
     PLACE_LABELS,
+    conjunct_text,
     coordination,
     entity_of,
     noun_lemma,
-    phrase_text,
 )
 from transforms.nlp.whenwhere import event_date, mention_text, places
 from transforms.records import Event
@@ -132,15 +132,8 @@ def _modifier_acts(token: Token, res: ResolvedEntities) -> bool:
 
 def _parties(heads: list[Token], res: ResolvedEntities, prev_start: int) -> list[tuple[str, str]]:
     """(entity id, phrase) of the named parties among phrases and their conjuncts."""
-    return [(eid, _own_text(c)) for t in heads for c in coordination(t)
+    return [(eid, conjunct_text(c)) for t in heads for c in coordination(t)
             if (eid := _party(c, res, prev_start))]
-
-
-def _own_text(token: Token) -> str:
-    """The phrase of one conjunct: "Israel" of "Israel and Hamas"."""
-    if any(c.dep_ == "conj" for c in token.children):
-        return token.doc[token.left_edge.i:token.i + 1].text
-    return phrase_text(token)
 
 
 def _party(token: Token, res: ResolvedEntities, prev_start: int) -> str | None:

@@ -390,6 +390,13 @@ def subtree_bfs(token: Token, skip: set[int], clauses: bool = True) -> Iterator[
         frontier = nxt
 
 
+def conjunct_text(token: Token) -> str:
+    """The phrase of one conjunct: "Israel" of "Israel and Hamas", else phrase_text."""
+    if any(c.dep_ == "conj" for c in token.children):
+        return token.doc[token.left_edge.i:token.i + 1].text
+    return phrase_text(token)
+
+
 def phrase_text(token: Token, limit: int = 12) -> str:
     """The text of the noun phrase headed by token, or just up to its head when long."""
     doc = token.doc
