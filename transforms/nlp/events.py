@@ -68,6 +68,8 @@ _DEEP_TARGET_PREPS = frozenset({"against", "with", "between"})
 _STATE_TARGET_TYPES = frozenset(PLOVER_TYPES)
 _MOVEMENT_TYPES = frozenset({"MOBILIZE", "RETREAT", "AID", "CONSULT"})
 _MOVEMENT_PREPS = frozenset({"to", "into", "towards", "toward", "from", "on", "onto"})
+# acts one threatens with ("vowed to retaliate"); "vowed to help" is a promise
+_FORCE_TYPES = frozenset({"ASSAULT", "COERCE", "SANCTION", "MOBILIZE"})
 # what is done to a thing may go without a named party ("ceded the islands"); not what is said
 _MATERIAL = frozenset({"CONCEDE", "RETREAT", "AID", "COERCE", "ASSAULT", "SANCTION", "PROTEST"})
 # where a PETRARCH verb went, came from or stayed: "flew to Libya", "arrived in Bogota"
@@ -112,7 +114,9 @@ def _target(trigger: Token, obj: Token | None, skip: set[int], res: ResolvedEnti
         if usable(eid):
             return eid, obj
         if eid is None:  # "struck Ukraine's port", "ordered the release of Pakistani prisoners"
-            for c in obj.children:
+            near = [*obj.children, *(g for c in obj.children if c.dep_ == "compound"
+                                     for g in c.children)]  # "Ukraine's EU bid"
+            for c in near:
                 if c.dep_ == "poss":
                     eid = entity_of(c, res, sent_start)
                     if usable(eid):
@@ -277,6 +281,11 @@ def _build(doc: Doc, sent: Span, index: int, trigger: Token, text: str, entry: L
         entry = threat(entry)
         text = f"{speaker.lemma_.lower()} {text}"
         subj, _ = subject_of(speaker)
+    elif chain and chain[0].lemma_.lower() in WARN and trigger.dep_ == "xcomp" \
+            and entry.event_type in _FORCE_TYPES:
+        # "vows to retaliate", "threatens to cut ties": the threat is the event
+        entry = threat(entry)
+        text = f"{chain[0].lemma_.lower()} {text}"
     elif speaker is not None and subj is not None and subj.lower_ in ("it", "they", "we"):
         said_by, _ = subject_of(speaker)  # "NATO said it would deploy": it = NATO
         if said_by is not None:

@@ -176,6 +176,10 @@ def subject_phrase(verb: Token, subject: Token) -> list[Token]:
     ("Serraj and Haftar"), and in headline syntax the other nouns and adjectives the parser
     hung on the verb ("Merkel, Macron meet", "Syrian army shells")."""
     tokens = coordination(subject)
+    doc = subject.doc
+    tokens += [c for c in subject.lefts  # "Armenia, Azerbaijan agree": a name, a comma, a name
+               if c.dep_ in HEADLINE_SUBJECT_DEPS and c.pos_ == "PROPN"
+               and doc[c.right_edge.i + 1].text == ","]
     if subject.head.i == verb.i:
         tokens += [c for c in verb.lefts if c.i < subject.i and c.dep_ in HEADLINE_SUBJECT_DEPS
                    and c.pos_ in ("NOUN", "PROPN", "ADJ")]
@@ -244,6 +248,20 @@ def _last_person_before(doc: Doc, token: Token, res: ResolvedEntities, sent_star
     return best
 
 
+def _last_party_before(token: Token, res: ResolvedEntities, sent_start: int) -> str | None:
+    """The last country, organisation or people named before "its", in its sentence or the one
+    before (as a state: "Russian" is Russia when Russia is named)."""
+    best = None
+    for start, _end, eid in res.mention_spans:
+        if start >= token.i:
+            break
+        entity = res.by_id[eid]
+        if start >= sent_start and (entity.label in ("ORG", "NORP")
+                                    or res.kind.get(eid) == "country"):
+            best = eid
+    return _state(best, res) if best else None
+
+
 def entity_of(token: Token, res: ResolvedEntities, sent_start: int, depth: int = 0,
               state: bool = True) -> str | None:
     """The entity a noun phrase headed by `token` stands for, or None.
@@ -269,6 +287,8 @@ def entity_of(token: Token, res: ResolvedEntities, sent_start: int, depth: int =
         return None
     if lower in _HE_SHE:
         return _last_person_before(token.doc, token, res, sent_start)
+    if lower == "its" and token.dep_ == "poss":  # "India's navy ..., where its sailors"
+        return _last_party_before(token, res, sent_start)
     children = list(token.children)
     for c in children:
         if c.dep_ == "appos":
@@ -304,6 +324,8 @@ def entity_of(token: Token, res: ResolvedEntities, sent_start: int, depth: int =
         for c in children:
             if c.dep_ in ("compound", "amod", "nmod") and c.i in res.token_entity:
                 return res.token_entity[c.i]  # "ethnic Serb protesters": the people, not a state
+            if c.dep_ == "poss" and c.lower_ == "its":  # "its sailors": the state's
+                return entity_of(c, res, sent_start, depth + 1)
         for o in _of_objects(token):  # "supporters of the Sudanese Communist Party"
             return entity_of(o, res, sent_start, depth + 1)
     if lemma in GROUP_NOUNS:

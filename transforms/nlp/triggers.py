@@ -261,7 +261,8 @@ def subsumed(trigger: Token, entry: LexiconEntry, chain: list[Token],
     if not chain:
         return False
     governor = chain[0]
-    if governor.i not in triggers or triggers[governor.i][1].generated:
+    if governor.i not in triggers or triggers[governor.i][1].generated \
+            and triggers[governor.i][1].event_type not in _SPEECH_TYPES:
         return False  # a PETRARCH verb ("fly", "seek") is too broad to swallow what it governs
     if trigger.dep_ == "conj":  # "closing borders and freezing assets": as its first conjunct
         return triggers[governor.i][1].event_type == entry.event_type and subsumed(
@@ -276,6 +277,8 @@ def subsumed(trigger: Token, entry: LexiconEntry, chain: list[Token],
 
 
 WARN = frozenset({"warn", "threaten", "vow"})
+# a PETRARCH verb of these types takes what it governs in ("warned NATO against deploying")
+_SPEECH_TYPES = frozenset({"THREATEN", "ACCUSE", "REQUEST", "REJECT"})
 
 
 def threat(entry: LexiconEntry) -> LexiconEntry:
