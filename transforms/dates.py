@@ -85,16 +85,20 @@ def resolve_date(expression: str, published: date | None, future: bool = False) 
 
     Returns:
         The resolved date with its precision, or None when the expression cannot be placed
-        (durations such as "three years", decades, "the past").
+        (durations such as "three years", decades, "the past", a date outside years 1-9999).
     """
+    try:
+        return _resolve(expression, published, future)
+    except (ValueError, OverflowError):  # "100000 years ago", "31 February 2019": no such date
+        return None
+
+
+def _resolve(expression: str, published: date | None, future: bool) -> ResolvedDate | None:
     text = " ".join(expression.lower().replace("\u2019", "'").split())
     if not text:
         return None
     if m := _ISO.search(text):
-        try:
-            return ResolvedDate(date(int(m[1]), int(m[2]), int(m[3])), "day")
-        except ValueError:
-            return None
+        return ResolvedDate(date(int(m[1]), int(m[2]), int(m[3])), "day")
     for pattern, order in ((_DAY_MONTH, "dm"), (_MONTH_DAY, "md")):
         if m := pattern.search(text):
             day, mon = (m[1], m[2]) if order == "dm" else (m[2], m[1])
@@ -102,10 +106,7 @@ def resolve_date(expression: str, published: date | None, future: bool = False) 
             if month is None or (not m[3] and published is None):
                 continue
             year = int(m[3]) if m[3] else _month_year(published, month, future, "")  # type: ignore[arg-type]
-            try:
-                return ResolvedDate(date(year, month, int(day)), "day")
-            except ValueError:
-                return None
+            return ResolvedDate(date(year, month, int(day)), "day")
     if m := _MONTH_YEAR.search(text):
         month = _MONTH_ABBR.get(m[1][:3])
         if month:

@@ -15,10 +15,14 @@ def canonicalize_url(url: str, base_url: str = "") -> str:
     fragments and tracking parameters (utm_*, fbclid, at_medium, ...), sorts the query.
     """
     url = (url or "").strip()
-    if base_url:
-        url = urljoin(base_url, url)
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    try:
+        if base_url:
+            url = urljoin(base_url, url)
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError:  # "http://[::1", a host that NFKC changes ("a\uff03b.com"): no URL at all
+        return ""
+    if parts.scheme not in ("http", "https") or not host:
         return ""
     try:
         cleaned = courlan.normalize_url(url, trailing_slash=True)
@@ -51,8 +55,11 @@ def article_id(canonical_url: str) -> str:
 
 
 def host_of(url: str) -> str:
-    """Lowercased host name of a URL ("" when none)."""
-    return (urlsplit(url).hostname or "").lower()
+    """Lowercased host name of a URL ("" when none, or when the URL cannot be parsed)."""
+    try:
+        return (urlsplit(url).hostname or "").lower()
+    except ValueError:  # "http://[::1", a host that NFKC changes
+        return ""
 
 
 def _site(host: str) -> str:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import re
 from datetime import date, datetime, timedelta, timezone
-from urllib.parse import urlsplit
 
 from htmldate import find_date
 from lxml.etree import XPath
@@ -17,6 +16,7 @@ from lxml.html import HtmlElement
 
 from transforms.sources.backfill import CAPTURE_DATE_SOURCES
 from transforms.dates import FUTURE_SLACK
+from transforms.urls import host_of
 
 # fixed date bounds so htmldate never reads the clock; future dates are the caller's call
 DATE_PARAMS = {"original_date": True, "extensive_search": False, "max_date": "2100-12-31"}
@@ -54,7 +54,7 @@ def json_ld(tree: HtmlElement) -> list[dict]:
     for script in tree.iterfind('.//script[@type="application/ld+json"]'):
         try:
             data = json.loads(script.text or "")
-        except (ValueError, TypeError):
+        except (ValueError, TypeError, RecursionError):  # RecursionError: nested past json's limit
             continue
         stack = [data]
         while stack:
@@ -175,7 +175,7 @@ _TITLE_SEPARATOR = re.compile(r"\s+[|–—:-]\s+|\s+::\s+")
 def clean_title(title: str, site_name: str, url: str) -> str:
     """The headline without a trailing or leading " | Site Name" (og:site_name or the host)."""
     title = " ".join(title.split())
-    host = (urlsplit(url).hostname or "").lower().removeprefix("www.")
+    host = host_of(url).removeprefix("www.")
     labels = {label for label in host.split(".") if len(label) > 3}  # "morebikes" of morebikes.co.uk
     names = {_alnum(name) for name in (site_name, host, *labels)} - {""}
     parts = _TITLE_SEPARATOR.split(title)

@@ -9,7 +9,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
-from urllib.parse import urlsplit
+
+from transforms.urls import host_of
 
 # Dates a source declares for a page (a sitemap's news:publication_date, a URL list's column):
 # as good as a feed's date. Capture dates (when an archive fetched the page) are only an upper
@@ -28,10 +29,10 @@ class DateWindow:
 
     @classmethod
     def from_days(cls, since: date | None, until: date | None) -> DateWindow:
-        """The window of whole days since..until, both days included."""
+        """The window of whole days since..until, both days included (until the last day: open)."""
         return cls(
             datetime(since.year, since.month, since.day) if since else None,
-            datetime(until.year, until.month, until.day) + timedelta(days=1) if until else None,
+            datetime(until.year, until.month, until.day) + timedelta(days=1) if until and until < date.max else None,
         )
 
     @property
@@ -82,7 +83,10 @@ def parse_w3c_datetime(value: str | None) -> datetime | None:
     except ValueError:
         return None
     if parsed.tzinfo is not None:
-        parsed = parsed.astimezone(timezone.utc).replace(tzinfo=None)
+        try:
+            parsed = parsed.astimezone(timezone.utc).replace(tzinfo=None)
+        except OverflowError:  # "0001-01-01T00:00+01:00": in UTC it is before year 1
+            return None
     return parsed
 
 
@@ -90,7 +94,7 @@ def in_domains(url: str, domains: Sequence[str]) -> bool:
     """True when the URL's host is one of the domains or a subdomain of one (no domains: True)."""
     if not domains:
         return True
-    host = (urlsplit(url).hostname or "").lower().rstrip(".")
+    host = host_of(url).rstrip(".")
     for domain in domains:
         domain = domain.lower().strip().lstrip(".").rstrip(".")
         if domain and (host == domain or host.endswith("." + domain)):

@@ -10,6 +10,8 @@ import hashlib
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from transforms.urls import host_of
+
 
 @dataclass(frozen=True, slots=True)
 class Shard:
@@ -36,12 +38,11 @@ def feed_key(url: str) -> str:
     per process) hold across workers, and the many items that a site's section feeds share are
     fetched and analysed once, not once per shard that lists them.
     """
-    parts = urlsplit(url)
-    host = (parts.hostname or "").lower()
     try:
-        port = parts.port
-    except ValueError:
-        port = None
+        parts = urlsplit(url)
+        host, port = (parts.hostname or "").lower(), parts.port
+    except ValueError:  # a bad port ("a.com:99999"): the host alone; "http://[::1": ""
+        host, port = host_of(url), None
     return f"{host}:{port}" if port else host
 
 

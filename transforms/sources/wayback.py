@@ -74,8 +74,8 @@ def parse_cdx_json(raw: bytes) -> CdxPage | Skipped:
         return CdxPage((), (), "")
     try:
         rows = json.loads(text)
-    except json.JSONDecodeError as exc:
-        return Skipped("", "malformed_cdx", str(exc)[:200])
+    except (json.JSONDecodeError, RecursionError) as exc:  # RecursionError: nested past json's limit
+        return Skipped("", "malformed_cdx", f"{type(exc).__name__}: {exc}"[:200])
     if not isinstance(rows, list) or not all(isinstance(r, list) for r in rows):
         return Skipped("", "malformed_cdx", "not a list of rows")
     if not rows:
