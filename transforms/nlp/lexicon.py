@@ -10,7 +10,7 @@ and event nouns. See transforms/nlp/triggers.py for the order in which they are 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 PLOVER_TYPES = (
     "AGREE", "CONSULT", "SUPPORT", "CONCEDE", "COOPERATE", "AID", "RETREAT", "REQUEST",
@@ -97,6 +97,9 @@ class DepPattern:
     preps: tuple[PrepSpec, ...] = ()
     target: str = ""
     line: int = 0  # line in CAMEO.2.0.txt
+    # words of which one must be near the verb for the pattern to hold (its first constraint's):
+    # a cheap test before the full match; empty for a pattern of auxiliaries only
+    anchor: frozenset[str] = frozenset()
 
     @property
     def size(self) -> int:
@@ -229,6 +232,13 @@ def _noun_spec(phrase: str, synsets: Mapping[str, list[str]]) -> NounSpec:
     return tuple(alts)
 
 
+def _anchor(pattern: DepPattern) -> frozenset[str]:
+    for specs in (pattern.words, pattern.subject):
+        if specs:
+            return frozenset().union(*(alt.heads for alt in specs[0]))
+    return frozenset({pattern.preps[0].prep}) if pattern.preps else frozenset()
+
+
 def _parse_generated(records: Iterable[Mapping[str, object]]
                      ) -> tuple[dict[str, tuple[VerbSense, ...]], dict[str, LexiconEntry]]:
     """Verb senses by lemma and event nouns by lemma from the generated layer's records."""
@@ -253,6 +263,7 @@ def _parse_generated(records: Iterable[Mapping[str, object]]
                                      str(p.get("role") or ""))
                             for p in record["preps"]),  # type: ignore[union-attr]
                 target=str(record.get("target") or ""), line=int(record.get("line") or 0))  # type: ignore[arg-type]
+            pattern = replace(pattern, anchor=_anchor(pattern))
             entry = _entry(str(record["block"]).lower(), record, pattern)
             if entry is not None:
                 patterns.setdefault(str(record["block"]), []).append(entry)

@@ -178,7 +178,11 @@ def match_generated(verb: Token, senses: tuple[VerbSense, ...], subject: Token |
             continue
         if sense.patterns:
             ctx = ctx or VerbContext(verb, subject, obj)
+            present = ctx.below.keys() | ctx.subject.keys() | ctx.preps.keys()
             for entry in sense.patterns:
+                anchor = entry.pattern.anchor  # type: ignore[union-attr]
+                if anchor and anchor.isdisjoint(present):
+                    continue  # its first word is nowhere near the verb
                 ok, named = match_pattern(entry.pattern, ctx)  # type: ignore[arg-type]
                 if not ok:
                     continue
