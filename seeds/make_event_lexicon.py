@@ -96,6 +96,7 @@ NOT_EVENT_NOUNS = frozenset({
     "visiting", "fight", "grenade", "emergency", "lending", "supply", "aid", "rationing", "bid",
     "import", "relief", "workshop", "talking", "pilgrimage", "conference", "banning",
     "boycott",  # by people a protest (143), by states an embargo (163): the verb decides
+    "retaliation", "intervention",  # mostly threatened or a market's ("central bank intervention")
 })
 # Event nouns the dictionary codes only through verbs that are not occurrences ("imposed
 # sanctions", "signed a ceasefire", "- &AIRCRAFT * ATTACKS"): "EU sanctions on Russia", "a truce

@@ -189,7 +189,8 @@ def extract_events(doc: Doc, res: ResolvedEntities, published: date | None,
                 continue  # nobody does anything to anybody we can name: not a codable event
             if entry.generated and (event.actor_id is None and not _generic_actor(trigger)
                                     or event.target_id is None and not (
-                                        entry.event_type in _MATERIAL and _acts_on(trigger, text))):
+                                        entry.event_type in _MATERIAL and (
+                                            _acts_on(trigger, text) or _names_a_thing(entry)))):
                 continue  # PETRARCH's verbs are broad ("lead", "arrive"): someone does something
             # one event per party of a coordination: "France and Germany condemned" is two
             # (not for symmetric types: "Serraj and Haftar met" is one meeting, one with the other)
@@ -226,6 +227,11 @@ def _add(events: list[Event], seen: dict[tuple, int], key: tuple, event: Event) 
     known = events[seen[key]]
     if known.target_id is None and event.target_id is not None:
         events[seen[key]] = replace(known, target_id=event.target_id, target_text=event.target_text)
+
+
+def _names_a_thing(entry: LexiconEntry) -> bool:
+    """The PETRARCH pattern itself names what is acted upon ("withdrew from the treaty")."""
+    return entry.pattern is not None and any(p.nouns for p in entry.pattern.preps)
 
 
 def _acts_on(trigger: Token, text: str) -> bool:

@@ -36,7 +36,9 @@ NOT_HAPPENED = frozenset({"prevent", "avoid", "plan", "propose", "consider", "fe
                           "threaten", "warn", "urge", "demand", "call", "want", "seek", "deny",
                           "reject", "rule", "oppose", "stop", "postpone", "cancel", "delay",
                           "suspend", "need", "hope", "expect", "prepare", "schedule", "invite",
-                          "request", "ask", "offer", "agree", "refuse", "discuss", "study"})
+                          "request", "ask", "offer", "agree", "refuse", "discuss", "study",
+                          "prefer", "await", "watch", "trigger", "provoke", "spark", "fear"})
+_MODALS = frozenset({"could", "would", "might", "may", "should", "can", "must"})
 # prepositions whose object is the party acted upon, by event type
 _TARGET_PREPS = {
     "ASSAULT": ("of", "on", "against", "upon", "at", "into", "with"),
@@ -87,8 +89,9 @@ def _happening(token: Token, event_heads: Collection[int]) -> bool:
     for a in token.ancestors:
         if a.i in event_heads:
             return False
-        if a.pos_ in ("VERB", "AUX") and a.lemma_.lower() in NOT_HAPPENED:
-            return False
+        if a.pos_ in ("VERB", "AUX") and (a.lemma_.lower() in NOT_HAPPENED or any(
+                c.dep_ == "aux" and c.lower_ in _MODALS for c in a.children)):
+            return False  # "could trigger retaliation", "would prefer U.S. retaliation"
     return not any(c.dep_ == "neg" or c.lower_ in ("no", "any") for c in token.children)
 
 

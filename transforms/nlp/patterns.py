@@ -164,10 +164,11 @@ BLOCKED = ("", LexiconEntry("", "", "", 0))  # a pattern matched that codes noth
 
 
 def match_generated(verb: Token, senses: tuple[VerbSense, ...], subject: Token | None,
-                    obj: Token | None, particles: list[str], default: bool
-                    ) -> tuple[str, LexiconEntry] | None:
+                    obj: Token | None, particles: list[str], default: bool,
+                    prep_nouns_only: bool = False) -> tuple[str, LexiconEntry] | None:
     """The generated row a verb triggers: the most specific matching pattern of its sense,
-    else the sense's default code (when `default` and no particle is left unexplained).
+    else the sense's default code (when `default` and no particle is left unexplained);
+    `prep_nouns_only`: only patterns that name a preposition's object ("(FROM &TREATY)").
 
     Returns:
         (trigger text, row); BLOCKED when a pattern with no PLOVER type matched; None.
@@ -180,6 +181,8 @@ def match_generated(verb: Token, senses: tuple[VerbSense, ...], subject: Token |
             ctx = ctx or VerbContext(verb, subject, obj)
             present = ctx.below.keys() | ctx.subject.keys() | ctx.preps.keys()
             for entry in sense.patterns:
+                if prep_nouns_only and not any(p.nouns for p in entry.pattern.preps):  # type: ignore[union-attr]
+                    continue
                 anchor = entry.pattern.anchor  # type: ignore[union-attr]
                 if anchor and anchor.isdisjoint(present):
                     continue  # its first word is nowhere near the verb

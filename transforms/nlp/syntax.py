@@ -31,6 +31,8 @@ GROUP_NOUNS = MILITARY_NOUNS | frozenset({
     "side", "mission", "team", "authority", "regime", "administration", "agent", "operative",
     "ambassador", "movement", "organisation", "organization", "alliance", "front", "association",
     "council", "committee", "network", "agency", "company", "firm", "party", "wing",
+    # office holders stand for their state: "the Sri Lankan president", "Iran's president"
+    "president", "premier", "chancellor", "king", "queen", "emir", "monarch", "ruler",
     # what is attacked stands for whom it belongs to: "al-Shabaab positions", "Houthi targets"
     "position", "target", "stronghold", "outpost", "hideout", "headquarters", "installation",
 })
@@ -75,6 +77,7 @@ GENERIC_ACTORS = (MILITARY_NOUNS | GROUP_NOUNS | CROWD_NOUNS) - {
     "people", "man", "woman", "fan", "thousand", "hundred", "dozen", "member", "side", "team",
     "unit", "agent", "network", "wing", "body",
     "company", "firm", "head", "camp", "target", "position", "youth", "consumer", "shopper",
+    "president", "premier", "chancellor", "king", "queen", "emir", "monarch", "ruler",
     "voter", "patient", "victim", "driver",
 }
 LIGHT_NOUNS = frozenset({

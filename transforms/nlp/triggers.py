@@ -166,11 +166,19 @@ def match_trigger(token: Token, lexicon: Lexicon, res: ResolvedEntities) -> tupl
     subj = syntactic_subject
     if passive:
         obj, subj = subj, agent_of(token)
+    senses = _senses(token, lemma, lexicon) if _stated(token) else None
     for key in keys:
         for entry in lexicon.by_trigger.get(key, ()):
             if _fits_object(entry, obj, res, token) and _fits_subject(entry, subj, res):
+                if senses and not (entry.objects or entry.subjects):
+                    # a bare hand row yields to a PETRARCH pattern naming a preposition's object:
+                    # "withdrew from the treaty" is a break (161), not a retreat
+                    found = match_generated(token, senses, syntactic_subject, direct_object(token),
+                                            particles, default=False, prep_nouns_only=True)
+                    if found is not None and found is not BLOCKED \
+                            and found[1].event_type != entry.event_type:
+                        return found
                 return _text(token, key, entry, obj), entry
-    senses = _senses(token, lemma, lexicon) if _stated(token) else None
     if senses:
         found = match_generated(token, senses, syntactic_subject, direct_object(token), particles,
                                 default=False)
