@@ -344,6 +344,14 @@ def test_hand_rows_override_the_generated_layer(nlp):
     assert (sense.default.event_type, sense.default.cameo_code) == ("CONCEDE", "080")  # PETRARCH
     assert events_of("Turkey withdrew its troops from Afrin.") == [
         ("RETREAT", "0874", "withdraw", "Turkey", "")]  # the hand row
+    # ... unless a PETRARCH pattern names the preposition's object: "- * (FROM &TREATY) [161]"
+    assert events_of("Russia withdrew from the New START treaty.") == [
+        ("SANCTION", "161", "withdraw", "Russia", "")]
+
+
+def test_a_vowed_use_of_force_is_a_threat(nlp):
+    assert events_of("Israel vows to retaliate against Hezbollah") == [
+        ("THREATEN", "138", "vow retaliate", "Israel", "Hezbollah")]
 
 
 def test_nominal_events(nlp):
