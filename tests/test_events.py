@@ -375,6 +375,8 @@ def test_passive_with_a_by_agent(nlp):
         ("Russia attacks Ukraine", ("ASSAULT", "190", "attack", "Russia", "Ukraine")),
         # "visits" tagged a plural noun: read as subject - verb - object
         ("UN envoy visits Yemen", ("CONSULT", "042", "visit", "United Nations", "Yemen")),
+        # "X to visit Y": the parser takes the name for the root, even for a verb
+        ("Blinken to visit China next week", ("CONSULT", "042", "visit", "Blinken", "China")),
     ],
 )
 def test_headlines(nlp, headline, expected):

@@ -318,7 +318,8 @@ def _build(doc: Doc, sent: Span, index: int, trigger: Token, text: str, entry: L
         named = [(eid, c) for eid, c in zip(ids, conjuncts, strict=True) if eid]
         if named:
             actor_id = named[0][0]
-            actor_text = phrase_text(named[0][1])
+            actor_text = phrase_text(named[0][1]) if not named[0][1].is_ancestor(trigger) \
+                else named[0][1].text  # "Blinken to visit China": the parser's root is the name
             second_id = next((eid for eid, _ in named[1:] if eid != actor_id), None)
             if not _alternatives(conjuncts) and entry.event_type not in SYMMETRIC_TYPES:
                 more_actors = list({eid: conjunct_text(c) for eid, c in named[1:]

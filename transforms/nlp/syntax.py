@@ -148,7 +148,7 @@ def subject_of(token: Token) -> tuple[Token | None, bool]:
         if current.dep_ == "relcl" and current.head.pos_ in ("NOUN", "PROPN"):
             return current.head, False  # "forces, which took ..." without a pronoun
         if current is token:
-            headline = headline_subject(token)
+            headline = headline_subject(token) or _to_headline_subject(token)
             if headline is not None:
                 return headline, False
         current = climb(current)
@@ -172,6 +172,21 @@ def headline_subject(verb: Token) -> Token | None:
     if any(t.pos_ in ("VERB", "AUX", "ADP", "SCONJ") for t in verb.doc[left[0].left_edge.i:verb.i]):
         return None  # "In Cairo police arrest ..." has a clause before: not a headline subject
     return left[-1]
+
+
+def _to_headline_subject(verb: Token) -> Token | None:
+    """"Blinken to visit China", "Turkey to withdraw troops": the name that starts the headline
+    before "to" (the parser may call it anything, even a verb)."""
+    to = next((c for c in verb.children if c.dep_ == "aux" and c.lower_ == "to"), None)
+    if to is None or to.i != verb.i - 1 or to.i == 0:
+        return None
+    name = verb.doc[to.i - 1]
+    start = name.sent.start
+    if not (name.is_title or name.is_upper) or name.i - start > 3 or any(
+            t.pos_ in ("ADP", "SCONJ", "AUX") or not (t.is_title or t.is_upper or t.is_punct)
+            for t in verb.doc[start:name.i]):
+        return None
+    return name
 
 
 def subject_phrase(verb: Token, subject: Token) -> list[Token]:
