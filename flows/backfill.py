@@ -30,7 +30,7 @@ from flows.articles import Job, process_batch
 from flows.backfill_sources import (Page, Passed, Source, Stop, Unit, sitemap_source, url_list_source, warc_files,
                                     warc_source, wayback_source)
 from flows.ingest import load_staged
-from flows.runcontrol import run_lock
+from flows.runcontrol import RunStopped, run_lock, run_window
 from flows.settings import Settings, get_settings
 from transforms.sources.backfill import DateWindow, parse_day
 from transforms.records import Article
@@ -103,7 +103,7 @@ def backfill(
     logger = get_run_logger()
     window = DateWindow.from_days(parse_day(since) if since else None, parse_day(until) if until else None)
     lock = "backfill" if part is None else f"backfill-shard-{part.index}-of-{part.count}"
-    with run_lock(settings.data_dir, lock), compute.cpu_stage(settings):
+    with run_lock(settings.data_dir, lock), run_window(), compute.cpu_stage(settings):
         run = _Run(settings, logger, window, max_pages,
                    sys.stderr.isatty() if progress is None else progress, part)
         sources = _plan(urls or [], sitemap or [], warc or [], wayback or [], window, list(domain or []), settings)
@@ -142,20 +142,27 @@ class _Run:
         staging.remove_orphans(self.settings.staging_dir)
         self._load()  # a killed run's staged batches first: their checkpoints count
         stats = [SourceStats(s.kind, s.label) for s in sources]
+        stopped = False
         for source, stat in zip(sources, stats):
             if self.budget is not None and self.budget <= 0:
                 break
-            self._run_source(source, stat, fresh)
+            try:
+                self._run_source(source, stat, fresh)
+            except RunStopped:  # the batch in hand was not staged: its checkpoint neither
+                stat.status, stopped = "stopped by a signal: run it again to go on", True
+                self.logger.warning("backfill stopped by a signal; the next run goes on from the last staged batch")
+                break
         loaded = self._load()
         self._count_loaded(stats)
         summary = self._summary(stats, loaded is not None or not self.settings.load)
         self.logger.info("%s", summary)
         create_markdown_artifact(key="backfill-summary", markdown=summary, description="newsduck backfill run")
         staging.write_batch(self.settings.staging_dir, self._batch_id("zz-run"),
-                            {"runs": staging.to_table("runs", [self._run_row(stats, summary)])})
+                            {"runs": staging.to_table("runs", [self._run_row(stats, summary, stopped)])})
         loaded = self._load()
         return {
             "run_id": self.run_id,
+            "status": "stopped" if stopped else "completed",
             "sources": [{"source": s.kind, "label": s.label, "status": s.status, "resumed": s.resumed,
                          "found": s.found, "new": s.new,
                          "duplicate": s.duplicate, "already_present": s.known + s.repeated,
@@ -346,10 +353,10 @@ class _Run:
                 f"{s.known + s.repeated} | {sum(s.failed.values())} | {_reasons(s.failed)} | {_reasons(s.skipped)} |")
         return "\n".join(lines)
 
-    def _run_row(self, stats: list[SourceStats], summary: str) -> dict:
+    def _run_row(self, stats: list[SourceStats], summary: str, stopped: bool = False) -> dict:
         return {
             "run_id": self.run_id, "flow": "backfill", "started_at": self.started,
-            "finished_at": warehouse.utcnow(), "status": "completed",
+            "finished_at": warehouse.utcnow(), "status": "stopped" if stopped else "completed",
             "articles_new": sum(s.new for s in stats),
             "articles_known": sum(s.known + s.repeated for s in stats),
             "articles_duplicate": sum(s.duplicate for s in stats),

@@ -115,11 +115,14 @@ def run(
     except RunInProgress as exc:
         _fail(str(exc), 3)
 
-    from flows.ingest import ingest_feeds
+    from flows.serve import prefect_api
 
-    result = ingest_feeds(feeds_file=str(settings.feeds), max_articles=max_articles, db=str(settings.db),
-                          shard=shard, task_runner=task_runner.value if task_runner else None, load=load,
-                          max_seconds=max_seconds)
+    with prefect_api(settings):
+        from flows.ingest import ingest_feeds
+
+        result = ingest_feeds(feeds_file=str(settings.feeds), max_articles=max_articles, db=str(settings.db),
+                              shard=shard, task_runner=task_runner.value if task_runner else None, load=load,
+                              max_seconds=max_seconds)
     typer.echo(json.dumps(result))
 
 
@@ -161,11 +164,14 @@ def load(
     Example: newsduck load --staging-dir /mnt/shared/newsduck-staged
     """
     from flows import warehouse
-    from flows.load import load_staged_batches
+    from flows.serve import prefect_api
 
     settings = get_settings(db=db, staging_dir=staging_dir)
     try:
-        counts = load_staged_batches(db=str(settings.db), staging_dir=str(settings.staging_dir))
+        with prefect_api(settings):
+            from flows.load import load_staged_batches
+
+            counts = load_staged_batches(db=str(settings.db), staging_dir=str(settings.staging_dir))
     except warehouse.DatabaseBusy as exc:
         _fail(str(exc))
     typer.echo(json.dumps(counts))
@@ -441,13 +447,16 @@ def backfill(
         _fail(str(exc).replace("newsduck run", "newsduck backfill"), 3)
 
     from flows import warehouse
-    from flows.backfill import backfill as backfill_flow
+    from flows.serve import prefect_api
 
     try:
-        result = backfill_flow(urls=[str(p) for p in urls] or None, sitemap=sitemap or None, warc=warcs or None,
-                               wayback=wayback or None, since=since, until=until, domain=domain or None,
-                               max_pages=max_pages, fresh=fresh, db=str(settings.db), shard=shard,
-                               task_runner=task_runner.value if task_runner else None, load=load)
+        with prefect_api(settings):
+            from flows.backfill import backfill as backfill_flow
+
+            result = backfill_flow(urls=[str(p) for p in urls] or None, sitemap=sitemap or None,
+                                   warc=warcs or None, wayback=wayback or None, since=since, until=until,
+                                   domain=domain or None, max_pages=max_pages, fresh=fresh, db=str(settings.db),
+                                   shard=shard, task_runner=task_runner.value if task_runner else None, load=load)
     except warehouse.DatabaseBusy as exc:  # its checkpoints could not be read: nothing was done
         _fail(f"{exc}. Try again when it has finished.")
     typer.echo(json.dumps(result, default=str))
@@ -487,10 +496,13 @@ def reprocess(
     except RunInProgress as exc:
         _fail(str(exc).replace("newsduck run", "newsduck reprocess"), 3)
 
-    from flows.reprocess import reprocess as reprocess_flow
+    from flows.serve import prefect_api
 
     try:
-        result = reprocess_flow(since=since, until=until, everything=everything, db=str(settings.db))
+        with prefect_api(settings):
+            from flows.reprocess import reprocess as reprocess_flow
+
+            result = reprocess_flow(since=since, until=until, everything=everything, db=str(settings.db))
     except warehouse.DatabaseBusy as exc:  # nothing was replaced: the range is all or nothing
         _fail(f"{exc}. Nothing was replaced. Run it again when it has finished: it redoes the range.")
     typer.echo(json.dumps(result, default=str))

@@ -32,7 +32,7 @@ from flows.articles import Job, _tables, analyze_articles, clean_articles
 from flows.http import Response
 from flows.ingest import load_staged
 from flows.nlp import nlp_version
-from flows.runcontrol import run_lock
+from flows.runcontrol import RunStopped, run_lock, run_window
 from flows.settings import Settings, get_settings
 from transforms.sources.backfill import DateWindow, parse_day
 from transforms.page.clean import EXTRACTOR_VERSION
@@ -62,7 +62,7 @@ def reprocess(since: str | None = None, until: str | None = None, everything: bo
     settings = get_settings(db=db)
     logger = get_run_logger()
     window = DateWindow.from_days(parse_day(since) if since else None, parse_day(until) if until else None)
-    with run_lock(settings.data_dir, "reprocess"):
+    with run_lock(settings.data_dir, "reprocess"), run_window():
         return _reprocess(settings, logger, window, everything,
                           sys.stderr.isatty() if progress is None else progress)
 
@@ -79,12 +79,16 @@ def _reprocess(settings: Settings, logger, window: DateWindow, everything: bool,
     work_root = settings.data_dir / "reprocess"
     remove_work_dirs(work_root)
     work = work_root / run_id
+    status = "completed"
     try:
         done, failed = stage_rebuilt(settings, logger, ids, work, run_id, version, progress)
         if done:
             logger.info("reprocess: replacing the derived rows of %s articles in one transaction", done)
             replace_derived(settings, work)
             logger.info("reprocess: %s articles replaced, %s kept as they were", done, sum(failed.values()))
+    except RunStopped:  # before the commit: the range stays as it was, and a rerun redoes it
+        logger.warning("reprocess stopped by a signal before its commit: nothing was replaced")
+        status, done, failed = "stopped", 0, Counter()
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
@@ -92,11 +96,11 @@ def _reprocess(settings: Settings, logger, window: DateWindow, everything: bool,
     logger.info("%s", summary)
     create_markdown_artifact(key="reprocess-summary", markdown=summary, description="newsduck reprocess run")
     row = {"run_id": run_id, "flow": "reprocess", "started_at": started, "finished_at": warehouse.utcnow(),
-           "status": "completed", "articles_failed": sum(failed.values()), "summary_md": summary}
+           "status": status, "articles_failed": sum(failed.values()), "summary_md": summary}
     staging.write_batch(settings.staging_dir, f"{started.strftime('%Y%m%dT%H%M%S')}-{run_id[:8]}-zz-reprocess",
                         {"runs": staging.to_table("runs", [row])})
     load_staged(settings)
-    return {"run_id": run_id, "candidates": len(ids), "reprocessed": done, "kept": dict(failed),
+    return {"run_id": run_id, "status": status, "candidates": len(ids), "reprocessed": done, "kept": dict(failed),
             "extractor_version": EXTRACTOR_VERSION, "nlp_version": version}
 
 

@@ -14,6 +14,7 @@ import logging
 import multiprocessing
 import multiprocessing.util
 import os
+import signal
 import threading
 import time
 from collections import Counter
@@ -77,6 +78,9 @@ def _map(fn: Callable[[list[T]], tuple[list[R], Counter]], items: list[T], setti
         try:
             done, spent = _result(future)
         except BrokenProcessPool:
+            if runcontrol.stopped():
+                abandon()
+                raise runcontrol.RunStopped("a stop signal came during the CPU stage") from None
             log.warning("a worker process died during the %s stage; redoing its chunk one item at a time", stage)
             shutdown()  # a broken pool takes no more work: the next _get_pool starts fresh workers
             done, spent = _one_at_a_time(fn, part, settings, stage)
@@ -160,7 +164,11 @@ def _get_pool(settings: Settings) -> ProcessPoolExecutor | None:
 
 
 def _start_worker(model: str, parent: int) -> None:
-    """In each worker: exit when the flow's process dies (even by kill -9), then load the model."""
+    """In each worker: leave stop signals to the flow's process (Ctrl-C and systemd signal the
+    whole process group; the flow kills its workers itself when it stops), exit when the flow's
+    process dies (even by kill -9), then load the model."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
 
     def watch() -> None:
         while os.getppid() == parent:

@@ -1,5 +1,5 @@
 """A one-off run with no Prefect server: the real CLI in a subprocess, no PREFECT_API_URL and a
-fresh PREFECT_HOME, so Prefect starts (and stops) its own temporary local server.
+fresh PREFECT_HOME, so newsduck starts (and stops) a temporary local Prefect server.
 
 Every other flow test runs against the session's Prefect test harness; this one does not."""
 
@@ -55,7 +55,7 @@ def test_one_off_run_without_a_prefect_server(site, tmp_path):
     run = subprocess.run([sys.executable, "-c", PROBE, "run", "--feeds", str(catalogue)], env=env, cwd=tmp_path,
                          capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stderr[-3000:]
-    assert "Starting temporary server on http://127.0.0.1" in run.stderr  # Prefect's own, for this run
+    assert "Starting temporary Prefect server on http://127.0.0.1" in run.stderr  # started for this run, stopped after
     summary = json.loads([line for line in run.stdout.splitlines() if line.startswith("{")][-1])
     assert (summary["feeds"], summary["feeds_failed"], summary["articles_new"], summary["loaded"]) == (1, 0, 1, True)
     assert [(r["name"], r["new"]) for r in summary["per_feed"]] == [("World", 1)]
