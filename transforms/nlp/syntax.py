@@ -198,6 +198,10 @@ def subject_phrase(verb: Token, subject: Token) -> list[Token]:
     tokens += [c for c in subject.lefts  # "Armenia, Azerbaijan agree": a name, a comma, a name
                if c.dep_ in HEADLINE_SUBJECT_DEPS and c.pos_ == "PROPN"
                and doc[c.right_edge.i + 1].text == ","]
+    tokens += [c for c in subject.rights  # "Ukraine, Russia agree": a bare name of the same kind
+               if c.dep_ == "appos" and c.pos_ == "PROPN" and c.ent_type_ == subject.ent_type_
+               and c.ent_type_ in ("GPE", "PERSON", "ORG", "NORP") and doc[c.i - 1].text == ","
+               and not any(g.dep_ not in ("compound", "punct") for g in c.children)]
     if subject.head.i == verb.i:
         tokens += [c for c in verb.lefts if c.i < subject.i and c.dep_ in HEADLINE_SUBJECT_DEPS
                    and c.pos_ in ("NOUN", "PROPN", "ADJ")]
