@@ -33,8 +33,9 @@ def extract_documents(sources: list[str], url: str | None, settings: Settings) -
 
 def _extracted(source: str, url: str | None, settings: Settings) -> dict:
     """The output object of one source; an exception costs this source only."""
-    where, stage = _source_url(source, url), "clean"
+    where, stage = source, "clean"
     try:
+        where = _source_url(source, url)
         article = _article(source, url, settings)
         if isinstance(article, Skipped):
             return {"url": article.url, "skipped": article.reason, "detail": article.detail}
