@@ -23,6 +23,7 @@ from flows.http import Deferred, Fetcher, FetchError, HostBreaker, Response
 from flows.nlp import nlp_version
 from flows.settings import Settings
 from transforms.page.clean import EXTRACTOR_VERSION
+from transforms.coding.stories import story_buckets
 from transforms.nlp.names import normalize_alias
 from transforms.records import Article, DocAnalysis, Failed, FeedEntry, Skipped
 from transforms.urls import article_id, canonicalize_url
@@ -278,18 +279,20 @@ def _article_rows(aid: str, job: Job, response: Response, article: Article, urls
     analysed = isinstance(analysis, DocAnalysis)
     failed = isinstance(analysis, Failed)
     made_by = f"failed:{version}" if failed else version
-    rows: dict[str, list[dict]] = {
-        "articles": [_article_row(aid, job, response, article, urls, run_id, made_by, now)],
-        "entities": [], "mentions": [], "events": [],
-    }
+    row = _article_row(aid, job, response, article, urls, run_id, made_by, now)
+    rows: dict[str, list[dict]] = {"articles": [row], "entities": [], "mentions": [], "events": []}
     if not analysed:
         return rows
+    row |= {"focus_country": analysis.focus_country, "tone": analysis.tone}
     rows["entities"] = [{
         "article_id": aid, "entity_id": e.entity_id, "name": e.name, "name_norm": normalize_alias(e.name),
         "label": e.label, "aliases": list(e.aliases),
         "alias_norms": sorted({normalize_alias(a) for a in (e.name, *e.aliases)} - {""}),
         "mention_count": e.mention_count, "nlp_version": version,
+        "country": e.country, "role": e.role, "actor_code": e.actor_code,
+        **(_geo_columns(e.geo) if e.geo else {}),
     } for e in analysis.entities]
+    place_country = {e.entity_id: e.geo.country for e in analysis.entities if e.geo}
     rows["mentions"] = [{
         "article_id": aid, "start_char": m.start, "end_char": m.end, "text": m.text, "label": m.label,
         "sentence_idx": m.sentence, "entity_id": m.entity_id, "nlp_version": version,
@@ -301,8 +304,19 @@ def _article_rows(aid: str, job: Job, response: Response, article: Article, urls
         "target_id": e.target_id, "target_text": e.target_text, "location_id": e.location_id,
         "location_text": e.location_text, "event_date": e.event_date, "date_precision": e.date_precision,
         "date_source": e.date_source, "negated": e.negated, "nlp_version": version,
+        "cameo_code": e.cameo_code or None, "goldstein": e.goldstein, "tone": e.tone,
+        "actor_country": e.actor_country, "actor_role": e.actor_role, "actor_code": e.actor_code,
+        "target_country": e.target_country, "target_role": e.target_role, "target_code": e.target_code,
+        "geo_id": e.geo_id, "lat": e.lat, "lon": e.lon,
+        "action_country": place_country.get(e.location_id) if e.lat is not None else None,
     } for e in analysis.events]
     return rows
+
+
+def _geo_columns(geo) -> dict:
+    """A place's GeoNames feature as article_entities columns."""
+    return {"geonameid": geo.geonameid, "geo_name": geo.name, "lat": geo.lat, "lon": geo.lon,
+            "geo_country": geo.country, "admin1": geo.admin1 or None, "feature_class": geo.feature_class}
 
 
 def _urls(job: Job, response: Response, article: Article) -> list[dict]:
@@ -327,4 +341,6 @@ def _article_row(aid: str, job: Job, response: Response, article: Article, urls:
         "final_url": response.final_url, "http_status": response.status,
         "content_type": response.headers.get("content-type", ""),
         "html_gz": gzip.compress(response.body, compresslevel=6),
+        "captions": list(article.captions) or None,
+        "minhash": list(article.minhash), "story_buckets": list(story_buckets(article.minhash)),
     }

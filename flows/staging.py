@@ -43,6 +43,11 @@ SCHEMAS: dict[str, pa.Schema] = {
         ("content_type", pa.string()),
         ("html_gz", pa.binary()),
         ("position", pa.int32()),  # order in the batch: of two copies of a body, the first wins
+        ("focus_country", pa.string()),
+        ("tone", pa.float64()),
+        ("captions", pa.list_(pa.string())),
+        ("minhash", pa.list_(pa.uint32())),  # the body's MinHash signature (transforms/coding/stories.py)
+        ("story_buckets", pa.list_(pa.int64())),  # its LSH buckets, which the loader matches on
     ]),
     "entities": pa.schema([
         ("article_id", pa.string()),
@@ -54,6 +59,16 @@ SCHEMAS: dict[str, pa.Schema] = {
         ("alias_norms", pa.list_(pa.string())),
         ("mention_count", pa.int32()),
         ("nlp_version", pa.string()),
+        ("country", pa.string()),
+        ("role", pa.string()),
+        ("actor_code", pa.string()),
+        ("geonameid", pa.int64()),
+        ("geo_name", pa.string()),
+        ("lat", pa.float64()),
+        ("lon", pa.float64()),
+        ("geo_country", pa.string()),
+        ("admin1", pa.string()),
+        ("feature_class", pa.string()),
     ]),
     "mentions": pa.schema([
         ("article_id", pa.string()),
@@ -85,6 +100,19 @@ SCHEMAS: dict[str, pa.Schema] = {
         ("date_source", pa.string()),
         ("negated", pa.bool_()),
         ("nlp_version", pa.string()),
+        ("cameo_code", pa.string()),
+        ("goldstein", pa.float64()),
+        ("tone", pa.float64()),
+        ("actor_country", pa.string()),
+        ("actor_role", pa.string()),
+        ("actor_code", pa.string()),
+        ("target_country", pa.string()),
+        ("target_role", pa.string()),
+        ("target_code", pa.string()),
+        ("geo_id", pa.int64()),
+        ("lat", pa.float64()),
+        ("lon", pa.float64()),
+        ("action_country", pa.string()),
     ]),
     "skips": pa.schema([
         ("run_id", pa.string()),

@@ -203,11 +203,14 @@ def schema_version(con: duckdb.DuckDBPyConnection) -> int:
 
 
 def read_statements(path: Path) -> list[str]:
-    """Statements of a .sql file; a line `-- include: NAME.sql` stands for that file's (same folder)."""
-    text = path.read_text(encoding="utf-8")
-    text = re.sub(r"(?m)^-- include: (\S+\.sql)\s*$",
-                  lambda m: (path.parent / m.group(1)).read_text(encoding="utf-8"), text)
-    return split_statements(text)
+    """Statements of a .sql file; a line `-- include: NAME.sql` stands for that file's statements
+    (same folder; it may include others in turn)."""
+    return split_statements(_included(path))
+
+
+def _included(path: Path) -> str:
+    return re.sub(r"(?m)^-- include: (\S+\.sql)\s*$", lambda m: _included(path.parent / m.group(1)),
+                  path.read_text(encoding="utf-8"))
 
 
 def split_statements(text: str) -> list[str]:

@@ -10,6 +10,7 @@ notebooks that run many flows reuse it.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import multiprocessing
 import multiprocessing.util
@@ -30,6 +31,7 @@ from flows import runcontrol
 from flows.nlp import analyze_texts, load_pipeline
 from flows.settings import Settings
 from flows.clock import utcnow  # not flows.warehouse: a worker needs no DuckDB
+from transforms.coding.stories import story_signature
 from transforms.page.clean import extract_article
 from transforms.records import Article, DocAnalysis, Failed, FeedEntry, Skipped
 
@@ -121,7 +123,10 @@ def _clean_chunk(pages: list[tuple[bytes, str, FeedEntry | None]]) -> tuple[list
     cleaned = []
     for html, url, entry in pages:
         try:
-            cleaned.append(extract_article(html, url, entry, now=now))
+            article = extract_article(html, url, entry, now=now)
+            if isinstance(article, Article):  # its fingerprint: copies of one story share a story_id
+                article = dataclasses.replace(article, minhash=story_signature(article.body))
+            cleaned.append(article)
         except Exception as exc:  # one page's bug costs that page, not the batch
             log.warning("cleaning %s failed: %s", url, exc)
             cleaned.append(Failed.from_exception(exc, "clean"))

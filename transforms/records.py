@@ -87,6 +87,8 @@ class Article:
     body: str
     body_source: str  # "page" | "feed"
     body_hash: str  # hash of the normalised body: the same story under two URLs
+    captions: tuple[str, ...] = ()  # the page's photo captions, apart from the body
+    minhash: tuple[int, ...] = ()  # the body's MinHash signature (transforms/coding/stories.py)
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,6 +167,8 @@ class Event:
     target_code: str | None = None
     # the full CAMEO event code of the trigger ("0356", "190"); cameo_root is its first two digits
     cameo_code: str = ""
+    goldstein: float | None = None  # the Goldstein value of cameo_code (-10 .. +10)
+    tone: float | None = None  # the tone of its sentence (-100 .. +100; transforms/coding/scales.py)
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,3 +179,4 @@ class DocAnalysis:
     mentions: tuple[Mention, ...]
     events: tuple[Event, ...]
     focus_country: str | None = None  # alpha-3 of the country most place mentions fall in
+    tone: float | None = None  # the mean tone of its sentences (-100 .. +100)

@@ -280,7 +280,18 @@ select
     list_distinct(flatten(list(e.aliases))) as aliases,
     list_distinct(flatten(list(e.alias_norms))) as alias_norms,
     sum(e.mention_count)::integer as mention_count,
-    any_value(e.nlp_version) as nlp_version
+    any_value(e.nlp_version) as nlp_version,
+    -- the codes of the best-mentioned form: one referent, one country and role
+    arg_max(e.country, e.mention_count) as country,
+    arg_max(e.role, e.mention_count) as role,
+    arg_max(e.actor_code, e.mention_count) as actor_code,
+    arg_max(e.geonameid, e.mention_count) as geonameid,
+    arg_max(e.geo_name, e.mention_count) as geo_name,
+    arg_max(e.lat, e.mention_count) as lat,
+    arg_max(e.lon, e.mention_count) as lon,
+    arg_max(e.geo_country, e.mention_count) as geo_country,
+    arg_max(e.admin1, e.mention_count) as admin1,
+    arg_max(e.feature_class, e.mention_count) as feature_class
 from batch_entities as e
 left join entity_remap as r on r.old_id = e.entity_id
 group by all;
@@ -329,7 +340,17 @@ select
     label,
     list_filter(aliases, a -> a <> name) as aliases,
     mention_count,
-    nlp_version
+    nlp_version,
+    country,
+    role,
+    actor_code,
+    geonameid,
+    geo_name,
+    lat,
+    lon,
+    geo_country,
+    admin1,
+    feature_class
 from batch_entities_final;
 
 insert into mentions by name
@@ -346,14 +367,17 @@ from stage_mentions as m
 left join entity_remap as r on r.old_id = m.entity_id
 where m.article_id in (select article_id from derived_articles);
 
-insert into events by name
+create or replace temp table batch_events as
 select
     e.* exclude (actor_id, target_id, location_id),
     coalesce(actor.new_id, e.actor_id) as actor_id,
     coalesce(target.new_id, e.target_id) as target_id,
-    coalesce(place.new_id, e.location_id) as location_id
+    coalesce(place.new_id, e.location_id) as location_id,
+    row_number() over (order by e.article_id, e.sentence_idx, e.start_char, e.trigger) as event_row
 from stage_events as e
 left join entity_remap as actor on actor.old_id = e.actor_id
 left join entity_remap as target on target.old_id = e.target_id
 left join entity_remap as place on place.old_id = e.location_id
 where e.article_id in (select article_id from derived_articles);
+
+-- include: event_groups.sql

@@ -42,9 +42,15 @@ select
     not already_stored and target_id = article_id as is_new
 from targeted;
 
+-- include: stories.sql
+
 insert into articles by name
 select
     article_id,
+    story_id,
+    focus_country,
+    tone,
+    captions,
     canonical_url,
     feed_url,
     title,
@@ -61,7 +67,21 @@ select
     nlp_version,
     run_id
 from batch_articles
+join batch_stories using (article_id)
 where is_new;
+
+insert into article_minhash by name
+select
+    article_id,
+    minhash
+from batch_articles
+where is_new and len(minhash) > 0;
+
+insert into story_buckets by name
+select
+    bucket,
+    article_id
+from batch_buckets;
 
 insert into raw_pages by name
 select
@@ -103,7 +123,11 @@ anti join article_urls using (url);
 delete from url_failures
 where url in (select url from article_urls where article_id in (select target_id from batch_articles));
 
--- Entities, mentions and events of the new articles.
+-- Entities, mentions and events of the new articles; no stored event leaves its group.
+create or replace temp table released_groups as
+select null::varchar as group_id
+limit 0;
+
 create or replace temp table derived_articles as
 select article_id
 from batch_articles

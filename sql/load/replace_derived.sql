@@ -25,7 +25,10 @@ set
     body_hash = b.body_hash,
     word_count = b.word_count,
     extractor_version = b.extractor_version,
-    nlp_version = b.nlp_version
+    nlp_version = b.nlp_version,
+    focus_country = b.focus_country,
+    tone = b.tone,
+    captions = b.captions
 from batch_articles as b
 where articles.article_id = b.article_id;
 
@@ -34,6 +37,13 @@ where article_id in (select article_id from batch_articles);
 
 delete from mentions
 where article_id in (select article_id from batch_articles);
+
+-- The groups these events belonged to: recounted once the new events are in (event_groups.sql).
+create or replace temp table released_groups as
+select distinct group_id
+from events
+where article_id in (select article_id from batch_articles)
+    and group_id is not null;
 
 delete from events
 where article_id in (select article_id from batch_articles);
