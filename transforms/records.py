@@ -90,6 +90,13 @@ class Article:
     captions: tuple[str, ...] = ()  # the page's photo captions, apart from the body
     minhash: tuple[int, ...] = ()  # the body's MinHash signature (transforms/coding/stories.py)
 
+    @property
+    def text(self) -> str:
+        """What the NLP reads: the body, then a blank line and the captions one per line, so that
+        a name only a caption gives joins the body's mentions of it. Mention offsets count in
+        this text: past the body's end they point into the captions."""
+        return "\n\n".join([self.body, "\n".join(self.captions)]) if self.captions else self.body
+
 
 @dataclass(frozen=True, slots=True)
 class Mention:

@@ -14,7 +14,7 @@
 --   actor_id, target_id, location_id   entities.entity_id, or null when not resolved
 --   actor_text, target_text, location_text   the words in the sentence
 --   negated                            true for "did not take", "failed to take"
---   sentence_idx, sentence             the sentence (from the article body)
+--   sentence_idx, sentence             the sentence (from the article body, or its captions)
 --
 -- Example: what happened in Libya's stories, in order
 --   select event_date, actor, event_type, target, location from v_events
@@ -62,7 +62,11 @@ final as (
         named.location_text,
         named.negated,
         named.sentence_idx,
-        substring(articles.body, named.start_char + 1, named.end_char - named.start_char) as sentence,
+        substring(
+            case when articles.captions is null then articles.body
+                 else articles.body || chr(10) || chr(10) || array_to_string(articles.captions, chr(10)) end,
+            named.start_char + 1, named.end_char - named.start_char
+        ) as sentence,
         named.nlp_version
     from named
     join v_article_meta as meta using (article_id)

@@ -317,6 +317,39 @@ def _extract_text(tree: HtmlElement, url: str, **options: bool) -> str:
     return (document.text or "") if document is not None else ""
 
 
+_CREDIT = re.compile(  # a photo credit ending a caption: "Image Credit: AFP", "Photo: Reuters", "(AFP Photo)"
+    r"\s*(?:[\(\[]?(?:"
+    r"\b(?:image|photo|picture|video)?\s*(?:credits?|courtesy|source)\s*:[^()\[\]]*"
+    r"|\b(?:photo|picture|image)(?:\s+by)?\s*:[^()\[\]]*"
+    r")[\)\]]?"
+    r"|\((?-i:(?:[A-Z][\w.&/-]*\s+){1,3}(?:Photo|Picture|Image)s?)\)"
+    r")\s*$", re.I)
+_CAPTION_CLASS = re.compile(r"(?:^|[\s_-])(?:wp-)?caption(?:[\s_-]|$)|figcaption", re.I)
+
+
+def page_captions(tree: HtmlElement) -> list[str]:
+    """The page's photo captions (<figcaption>, or an element of class "caption" in a <figure>),
+    without their photo credits ("Image Credit: AFP"), each once, in page order."""
+    found: list[str] = []
+    for element in tree.iter():
+        if not isinstance(element.tag, str):
+            continue
+        is_caption = element.tag == "figcaption" or (
+            _CAPTION_CLASS.search(element.get("class") or "") and any(a.tag == "figure" for a in element.iterancestors()))
+        if not is_caption or any(a.tag == "figcaption" for a in element.iterancestors()):
+            continue
+        parts = [element.text or ""]
+        for child in element:  # a credit in a span of its own goes; its tail stays
+            if "credit" not in (child.get("class") or "").lower():
+                parts.append(child.text_content() if isinstance(child.tag, str) else "")
+            parts.append(child.tail or "")
+        text = _CREDIT.sub("", " ".join("".join(parts).split())).strip()
+        text = unicodedata.normalize("NFC", text)
+        if len(text.split()) >= 3 and text not in found:
+            found.append(text)
+    return found
+
+
 def _page_body(tree: HtmlElement, url: str, titles: list[str]) -> str:
     """The cleaned article body of a parsed page, "" when none."""
     _prepare_tree(tree)
@@ -425,6 +458,7 @@ def extract_article(html: bytes | str, url: str, entry: FeedEntry | None = None,
     language = page_language(tree, metas, ld)
     canonical = pick_canonical(declared_canonical(tree, metas), url)
     titles = [meta_doc.title or ""] + [" ".join(h.text_content().split()) for h in tree.iter("h1")]
+    captions = page_captions(tree)  # before the body's extraction prunes the figures away
     page_body = _page_body(tree, url, titles)
     feed_text = max(entry.content, entry.summary, key=len) if entry else ""
     feed_text = _tidy(feed_text)
@@ -447,4 +481,5 @@ def extract_article(html: bytes | str, url: str, entry: FeedEntry | None = None,
         body=body,
         body_source=source,
         body_hash=body_hash(body),
+        captions=tuple(c for c in captions if c not in body),
     )
