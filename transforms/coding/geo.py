@@ -51,6 +51,7 @@ TOWN, REGION, CONTINENT = "P", "A", "L"
 # prior scores (a town's is log10 of its population, 0 to ~7.5: a region beats every town of its
 # name, "New York" is the state unless the context says the city) and context bonuses
 _COUNTRY, _CONTINENT, _ADMIN1 = 12.0, 11.0, 10.0
+_ADMIN2 = 6.0  # a county or province of the second level beats a town of under a million
 _OWN_NAME = 1.0  # the name is the feature's own, not one of its alternate names
 _FOCUS, _ANCHOR_COUNTRY = 2.0, 1.0
 _NEAR = ((100.0, 2.0), (400.0, 1.0), (1000.0, 0.5))  # (within km of an anchor point, bonus)
@@ -107,6 +108,7 @@ class GeoIndex:
     country: Sequence[int]  # index into countries; -1 for a continent
     admin1: Sequence[int]  # index into admin1_codes ("" at 0)
     feature_class: bytes  # one ASCII letter per place: P, A or L
+    level: bytes  # a region's administrative level: 1 first, 2 second; 0 for any other place
     name_offsets: Sequence[int]  # name i is names[name_offsets[i]:name_offsets[i + 1]]
     names: bytes  # UTF-8
     countries: tuple[str, ...]  # alpha-3
@@ -200,7 +202,8 @@ def _country_code(name: str, index: GeoIndex) -> str | None:
 
 def _prior(index: GeoIndex, p: int, own: bool) -> float:
     kind = index.kind(p)
-    base = {"country": _COUNTRY, "continent": _CONTINENT, "region": _ADMIN1}.get(kind)
+    base = {"country": _COUNTRY, "continent": _CONTINENT,
+            "region": _ADMIN2 if index.level[p] == 2 else _ADMIN1}.get(kind)
     if base is None:
         base = math.log10(max(0, index.population[p]) + 1)
     return base + (_OWN_NAME if own else 0.0)
