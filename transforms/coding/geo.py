@@ -45,6 +45,15 @@ _SKELETON_RULES = (("ou", "u"), ("oo", "u"), ("ee", "i"), ("ie", "i"), ("y", "i"
 _DOUBLE = re.compile(r"(.)\1+")
 _TRAILING_H = re.compile(r"([aeiou])h$")
 
+# words a name may carry beside the place's own name ("Nyanza province", "North Dallas")
+_TYPE_WORDS = frozenset({"province", "provinces", "region", "state", "prefecture", "district",
+                         "department", "governorate", "municipality", "city", "town", "village",
+                         "villages"})
+_COMPASS = frozenset({"north", "south", "east", "west", "central", "northern", "southern",
+                      "eastern", "western", "northeast", "northwest", "southeast", "southwest",
+                      "northeastern", "northwestern", "southeastern", "southwestern", "mid",
+                      "upper", "lower"})
+
 # feature classes
 TOWN, REGION, CONTINENT = "P", "A", "L"
 
@@ -72,6 +81,18 @@ def fold_name(text: str) -> str:
     words = _NOT_WORD.sub(" ", plain).split()
     if words[:1] == ["the"]:
         words = words[1:]
+    return " ".join(words)
+
+
+def bare_name(key: str) -> str:
+    """A folded name less the words that say what kind of place or which part of it is meant:
+    "hebei province" -> "hebei", "village malakal" -> "malakal", "north western sydney" ->
+    "sydney", "eastern china" -> "china" (the name itself when nothing is left)."""
+    words = key.split()
+    while len(words) > 1 and (words[0] in _COMPASS or words[0] in _TYPE_WORDS):
+        words = words[1:]
+    while len(words) > 1 and words[-1] in _TYPE_WORDS:
+        words = words[:-1]
     return " ".join(words)
 
 
@@ -174,24 +195,30 @@ def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     return 12742.0 * math.asin(min(1.0, math.sqrt(a)))
 
 
-def _candidates(place: PlaceMention, index: GeoIndex) -> tuple[dict[int, bool], bool]:
+def _candidates(place: PlaceMention, index: GeoIndex) -> tuple[dict[int, bool], str]:
     """Places any form of the name matches (own name or alternate), narrowed by gazetteer kind,
-    and whether they matched only loosely (by skeleton)."""
+    and how they matched: "" by name, "loose" by skeleton, "bare" by the name less a type or
+    compass word (`bare_name`)."""
     keys = [k for k in dict.fromkeys(fold_name(n) for n in (place.name, *place.aliases)) if k]
     found: dict[int, bool] = {}
-    loose = False
-    for loose in (False, True):
+    mode = ""
+    for mode in ("", "loose"):
         for key in keys:
-            for p, own in index.lookup(key, loose):
+            for p, own in index.lookup(key, loose=bool(mode)):
                 found[p] = found.get(p, False) or own
         if found:
             break
+    else:  # the name less a type or compass word: "Hebei province", "Village Malakal", "North Dallas"
+        mode = "bare"
+        for key in dict.fromkeys(bare_name(k) for k in keys):
+            for p, _ in index.lookup(key):
+                found[p] = False
     # a gazetteer country may still be a region of its name ("Georgia"), never a town
     allowed = {"country": {"country", "region"}, "region": {"region", "continent", "country"},
                "city": {"town"}, "capital": {"town"}, "town": {"town"}}.get(place.kind)
     if allowed is not None:
         found = {p: own for p, own in found.items() if index.kind(p) in allowed}
-    return found, loose
+    return found, mode
 
 
 def _country_code(name: str, index: GeoIndex) -> str | None:
@@ -229,7 +256,7 @@ def resolve_places(places: Sequence[PlaceMention], index: GeoIndex) -> dict[str,
         entity_id -> GeoFeature for every place with a candidate; the others are left out.
     """
     found = {pl.entity_id: _candidates(pl, index) for pl in places}
-    cands = {eid: c for eid, (c, loose) in found.items() if not loose}
+    cands = {eid: c for eid, (c, mode) in found.items() if not mode}
     priors = {eid: {p: _prior(index, p, own) for p, own in c.items()} for eid, c in cands.items()}
     # anchors: the clear readings, which give the context
     anchors: dict[str, int] = {}
@@ -256,11 +283,13 @@ def resolve_places(places: Sequence[PlaceMention], index: GeoIndex) -> dict[str,
                       if eid != pl.entity_id)
         other_countries = {index.country_of(p) for p in others}
         hint = _country_code(pl.country, index) if pl.country else None
-        candidates, loose = found[pl.entity_id]
-        if loose:  # a looser spelling counts only where the article already is ("Janzour")
+        candidates, mode = found[pl.entity_id]
+        if mode:  # a looser spelling counts only where the article already is ("Janzour"), a
+            # name less a word also where it is a whole country or continent ("Eastern China")
             trusted = {focus, hint} | other_countries
+            wide = ("country", "continent") if mode == "bare" else ()
             priors[pl.entity_id] = {p: _prior(index, p, own) for p, own in candidates.items()
-                                    if index.country_of(p) in trusted}
+                                    if index.country_of(p) in trusted or index.kind(p) in wide}
         scored = priors[pl.entity_id]
         if not scored:
             continue
