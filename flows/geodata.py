@@ -65,11 +65,12 @@ REGIONS: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
     ("PS", "Gaza Strip", "Gaza", ()),
 )
 # A subdivision named after its seat ("Tripoli" the district, "Tokyo" the prefecture, "Riyadh" the
-# province) means the town: a name it shares with the largest town within SEAT_KM of its point, or
-# (first level) with the largest town of its admin1 as that town's own GeoNames name, does not find
-# it (its other names still do). "Oklahoma" stays the state (Oklahoma City is 61 km from its
-# point), "Maryland" too (Maryland City is nearer, but small), "Quebec" the province.
-SEAT_KM = 50.0
+# province) means the town: a name it shares with a town within SEAT_KM of its point that is at
+# least 1/SEAT_SHARE the size of the largest town there, or (first level) with the largest town of
+# its admin1 as that town's own GeoNames name, does not find it (its other names still do).
+# "Oklahoma" stays the state (Oklahoma City is 61 km from its point), "Maryland" too (Maryland
+# City, 16,000 people, is near it, but so are Washington and Baltimore), "Quebec" the province.
+SEAT_KM, SEAT_SHARE = 50.0, 10
 # Compass words: subdivisions "North Darfur", "South Darfur", "West Java", "East Java" of one
 # country name a region ("Darfur", "Java") that is no subdivision itself.
 COMPASS = frozenset({"north", "south", "east", "west", "central", "northern", "southern", "eastern",
@@ -304,19 +305,19 @@ def build_index(gazetteer: Path = GAZETTEER_PATH, country_table: Path = COUNTRIE
         add(int(row["geonameid"]), row["name"], lat, lon, int(row["population"] or 0), a2, "", "A",
             {row["name"], *forms.get(fold_name(row["name"]), ())})
 
-    def largest_near(a2: str, lat: float, lon: float) -> dict | None:
-        near = [c for i in (-1, 0, 1) for j in (-1, 0, 1)
-                for c in grid.get((a2, math.floor(lat) + i, math.floor(lon) + j), ())
-                if distance_km(lat, lon, c["latitude"], c["longitude"]) <= SEAT_KM]
-        return max(near, key=lambda c: int(c["population"] or 0)) if near else None
+    def largest_near(a2: str, lat: float, lon: float) -> int:
+        """The population of the largest town of the country within SEAT_KM of a point."""
+        return max((int(c["population"] or 0) for i in (-1, 0, 1) for j in (-1, 0, 1)
+                    for c in grid.get((a2, math.floor(lat) + i, math.floor(lon) + j), ())
+                    if distance_km(lat, lon, c["latitude"], c["longitude"]) <= SEAT_KM), default=0)
 
     def is_seat(a2: str, admin1: str, level: int, lat: float, lon: float, key: str) -> bool:
         """A town of this name is the subdivision's seat (see `SEAT_KM`)."""
         named = namesakes.get((a2, key), ())
         if not named:
             return False
-        nearby = largest_near(a2, lat, lon)
-        if any(c is nearby for c, _ in named):
+        near = [c for c, _ in named if distance_km(lat, lon, c["latitude"], c["longitude"]) <= SEAT_KM]
+        if near and max(int(c["population"] or 0) for c in near) * SEAT_SHARE >= largest_near(a2, lat, lon):
             return True
         if level == 1 and by_admin1.get((a2, admin1)):
             largest = max(by_admin1[(a2, admin1)], key=lambda c: int(c["population"] or 0))
