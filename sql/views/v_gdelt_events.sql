@@ -115,4 +115,4 @@ final as (
     left join mentions as m using (group_id)
     left join places as p on p.geonameid = s.geo_id
 )
-select * from final
+select * from final;
