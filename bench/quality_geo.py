@@ -1,6 +1,6 @@
 """Geocoding quality on GeoVirus (../shared/eval/geo-dev/geovirus.jsonl), and the index's cost.
 
-Usage: .venv/bin/python bench/quality_geo.py [--eval-dir DIR] [--misses N] [--json]
+Usage: .venv/bin/python bench/quality_geo.py [--eval-dir DIR] [--misses N] [--json] [--country-points]
 
 Each of the 229 WikiNews passages goes through the real NLP stage (flows.nlp.analyze_texts, with
 the GeoNames index). A gold toponym is *recognised* when a mention of one of our place entities
@@ -8,6 +8,12 @@ the GeoNames index). A gold toponym is *recognised* when a mention of one of our
 accuracy@161km = recognised gold names whose point is within 161 km (100 miles) of the gold
 point / recognised gold names (a recognised name left unresolved counts as a miss); the share
 of gold names recognised is printed beside it, and the mean/median error over the resolved ones.
+
+--country-points also scores the estimates of a country's point that flows/geodata.py chooses
+among (country_point) on the gold names whose Wikipedia page is a country's: the share within
+161 km of the gold point for the CIA World Factbook point and the outline's centroid
+(seeds/geo_countries.tsv; a country with no outline counts as a miss), the centre of the towns' cells (region_centre), their medoid (what the
+index uses) and their mean.
 
 The index's cost is measured in a fresh process: the time to map it, and the process's resident
 memory before and after mapping it and resolving every GeoVirus name (anonymous and file-backed:
@@ -18,10 +24,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import statistics
 import subprocess
 import sys
-from collections import Counter
+import urllib.parse
+from collections import Counter, defaultdict
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -30,7 +38,7 @@ if str(ROOT) not in sys.path:
 
 from flows.nlp import analyze_texts  # noqa: E402
 from flows.settings import Settings  # noqa: E402
-from transforms.coding.geo import PLACE_LABELS, distance_km  # noqa: E402
+from transforms.coding.geo import PLACE_LABELS, distance_km, fold_name  # noqa: E402
 
 DEFAULT_DIR = ROOT.parent / "shared" / "eval"
 BAR_KM = 161.0
@@ -129,6 +137,46 @@ def score(passages: list[dict], model: str) -> dict:
     }
 
 
+def score_country_points(passages: list[dict]) -> dict:
+    """accuracy@161km of each estimate of a country's point on the gold names linked to a
+    country (by the folded title of their Wikipedia page), see the module doc."""
+    from flows import geodata
+
+    index = geodata.load_geo_index()
+    countries = geodata._read_json("countries.json")
+    alpha2 = {row["iso3"]: a2 for a2, row in countries.items()}
+    towns: dict[str, list[tuple[float, float]]] = defaultdict(list)
+    for city in geodata._read_json("cities500.json").values():
+        towns[city["countrycode"]].append((city["latitude"], city["longitude"]))
+    table = {r["alpha2"]: r for r in geodata.read_table(geodata.COUNTRIES_PATH)}
+    estimates: dict[str, dict[str, tuple[float, float]]] = {}
+    for a2, row in table.items():
+        if not towns[a2]:
+            continue
+        own = {"factbook": (float(row["factbook_lat"]), float(row["factbook_lon"])),
+               "towns": geodata.region_centre(towns[a2])}
+        if row["shape_lat"]:
+            own["outline"] = (float(row["shape_lat"]), float(row["shape_lon"]))
+        points = [own[k] for k in ("factbook", "outline", "towns") if k in own]
+        own["medoid"] = geodata.country_point(points)
+        own["mean"] = geodata._sphere_mean(points)
+        estimates[a2] = own
+    within: Counter[str] = Counter()
+    names = 0
+    for passage in passages:
+        for top in passage["toponyms"]:
+            title = urllib.parse.unquote(top["wikipedia"].rsplit("/", 1)[-1]).replace("_", " ")
+            a2 = next((alpha2.get(index.country_of(p)) for p, _ in index.lookup(fold_name(title))
+                       if index.kind(p) == "country"), None)
+            if a2 not in estimates:
+                continue
+            names += 1
+            for kind, (lat, lon) in estimates[a2].items():
+                within[kind] += distance_km(lat, lon, top["lat"], top["lon"]) <= BAR_KM
+    return {"names": names, **{k: round(within[k] / names, 3) if names else 0.0
+                               for k in ("factbook", "outline", "towns", "medoid", "mean")}}
+
+
 def measure_index(names: list[str]) -> dict:
     """Load time and resident memory of the index in a fresh process (see the module doc)."""
     done = subprocess.run([sys.executable, "-c", _COST, str(ROOT)], input=json.dumps(names),
@@ -141,6 +189,8 @@ def main(argv: list[str] | None = None) -> dict | None:
     parser.add_argument("--eval-dir", type=Path, default=DEFAULT_DIR)
     parser.add_argument("--misses", type=int, default=15, help="print the N commonest misses")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--country-points", action="store_true",
+                        help="also score the estimates of a country's point (see the module doc)")
     args = parser.parse_args(argv)
     path = args.eval_dir / "geo-dev" / "geovirus.jsonl"
     if not path.exists():
@@ -150,6 +200,8 @@ def main(argv: list[str] | None = None) -> dict | None:
     result = score(passages, Settings().model)
     cost = measure_index(sorted({t["text"] for p in passages for t in p["toponyms"]}))
     result["index"] = cost
+    if args.country_points:
+        result["country_points"] = score_country_points(passages)
     if args.json:
         print(json.dumps(result, indent=1))
         return result
@@ -170,6 +222,10 @@ def main(argv: list[str] | None = None) -> dict | None:
           f"{a['VmRSS']:.0f} MB after resolving {len(set(t['text'] for p in passages for t in p['toponyms']))} "
           f"names (anonymous +{a['RssAnon'] - b['RssAnon']:.0f} MB, file-backed shared "
           f"+{a['RssFile'] - b['RssFile']:.0f} MB)")
+    if args.country_points:
+        cp = result["country_points"]
+        print(f"  country points on {cp['names']} gold names linked to a country, within 161 km: "
+              + ", ".join(f"{k} {cp[k]:.3f}" for k in ("factbook", "outline", "towns", "medoid", "mean")))
     if args.misses:
         print("  commonest misses: " + "; ".join(f"{k} x{n}" for k, n in result["misses"][:args.misses]))
         print("  commonest unrecognised: "
