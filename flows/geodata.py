@@ -339,8 +339,22 @@ def build_index(gazetteer: Path = GAZETTEER_PATH, country_table: Path = COUNTRIE
         for n in names:
             placed[(a2, fold_name(n))].append((level, lat, lon, admin1, n))
     type_words = {w for _, _, _, row in regions for w in fold_name(row["type"]).split()}
-    for a2, stem, level, lat, lon, admin1 in compass_regions(placed, type_words):
-        add(None, stem, lat, lon, 0, a2, admin1, "A", set(), {stem}, level)
+    derived = compass_regions(placed, type_words)
+    # a stem that names a country ("Upper Austria", "East Azerbaijan") or a seat ("Nouakchott-
+    # Nord") is no region of its own
+    reserved = {fold_name(countries[a2]["name"]) for a2 in alpha2} | set(forms)
+    reserved |= {fold_name(f) for fs in forms.values() for f in fs}
+    stems = {(a2, fold_name(stem)) for a2, stem, *_ in derived}
+    for a2 in {a2 for a2, _ in stems}:
+        for city in by_country[a2]:
+            for name in {city["name"], *city["alternatenames"]}:
+                key = fold_name(name)
+                if (a2, key) in stems:
+                    namesakes[(a2, key)].append((city, name == city["name"]))
+    for a2, stem, level, lat, lon, admin1 in derived:
+        key = fold_name(stem)
+        if key not in reserved and not is_seat(a2, admin1, 0, lat, lon, key):
+            add(None, stem, lat, lon, 0, a2, admin1, "A", set(), {stem}, level)
 
     for a2, name, town, aliases in REGIONS:
         key = fold_name(town)

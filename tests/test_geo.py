@@ -156,6 +156,9 @@ def test_regions_named_by_compass_worded_subdivisions(geo):
     assert (darfur.country, darfur.feature_class, darfur.geonameid) == ("SDN", "A", None)
     assert distance_km(darfur.lat, darfur.lon, 13.0, 25.0) < 161
     assert _one(geo, "Java").country == "IDN"
+    # a stem that is a country ("Upper Austria") or a seat ("Nouakchott-Nord") makes no region
+    assert _one(geo, "Austria").feature_class == "A" and _one(geo, "Austria").admin1 == ""
+    assert _one(geo, "Nouakchott").feature_class == "P"
     placed = {("XX", "north foo"): [(1, 10.0, 10.0, "01", "North Foo")],
               ("XX", "south foo"): [(1, 8.0, 10.0, "02", "South Foo")],
               ("XX", "western province"): [(1, 0.0, 0.0, "03", "Western Province")],
