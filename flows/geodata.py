@@ -65,9 +65,12 @@ REGIONS: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
     ("PS", "Gaza Strip", "Gaza", ()),
 )
 # A subdivision named after its seat ("Tripoli" the district, "Tokyo" the prefecture, "Riyadh" the
-# province) means the town: a name it shares with a town within SEAT_KM of its point that is at
-# least 1/SEAT_SHARE the size of the largest town there, or (first level) with the largest town of
-# its admin1 as that town's own GeoNames name, does not find it (its other names still do).
+# province, "Jerusalem" the governorate) means the town: a name it shares with a town (of any
+# country) within SEAT_KM of its point that is at least 1/SEAT_SHARE the size of the largest town
+# there, or (first level) with the largest town of its admin1 as that town's own GeoNames name,
+# does not find it (its other names still do). Nor does a first-level one's name that is the own
+# name of a town with more people than all its towns together ("Gaza", "Lima", "Santa Ana": the
+# towns, not the provinces of Mozambique, Peru and El Salvador).
 # "Oklahoma" stays the state (Oklahoma City is 61 km from its point), "Maryland" too (Maryland
 # City, 16,000 people, is near it, but so are Washington and Baltimore), "Quebec" the province.
 SEAT_KM, SEAT_SHARE = 50.0, 10
@@ -188,7 +191,7 @@ def _sphere_mean(points: list[tuple[float, float]]) -> tuple[float, float]:
 
 
 def compass_regions(placed: dict[tuple[str, str], list[tuple[int, float, float, str, str]]],
-                    type_words: set[str]) -> list[tuple[str, str, int, float, float, str]]:
+                    type_words: set[str]) -> list[tuple[str, str, int, float, float, str, tuple[str, ...]]]:
     """Regions named by subdivisions that add a compass word to one stem (`COMPASS`): two or more
     of one country ("North Darfur", "South Darfur"; "West Java", "East Java"), when the stem is
     no subdivision of that country itself and no type word ("Western Province").
@@ -198,8 +201,8 @@ def compass_regions(placed: dict[tuple[str, str], list[tuple[int, float, float, 
         type_words: folded words of the subdivisions' types ("province", "county").
 
     Returns:
-        (alpha-2, stem, level, lat, lon, admin1) per region: its point the mean of its parts',
-        its admin1 that of the part nearest that point.
+        (alpha-2, stem, level, lat, lon, admin1, parts' admin1 codes) per region: its point the
+        mean of its parts', its admin1 that of the part nearest that point.
     """
     groups: dict[tuple[str, str], dict[tuple[float, float], tuple[int, str, str]]] = defaultdict(dict)
     for (a2, key), found in placed.items():
@@ -224,7 +227,8 @@ def compass_regions(placed: dict[tuple[str, str], list[tuple[int, float, float, 
         lat, lon = _sphere_mean(list(parts))
         nearest = min(parts, key=lambda p: distance_km(lat, lon, p[0], p[1]))
         level, admin1, stem = parts[nearest]
-        out.append((a2, stem, min(lv for lv, _, _ in parts.values()), lat, lon, admin1))
+        out.append((a2, stem, min(lv for lv, _, _ in parts.values()), lat, lon, admin1,
+                    tuple(sorted({a1 for _, a1, _ in parts.values()}))))
     return out
 
 
@@ -268,9 +272,10 @@ def build_index(gazetteer: Path = GAZETTEER_PATH, country_table: Path = COUNTRIE
         parts = row["geonames_code"].split(".")
         if parts[0] in country_ix and len(parts) in (2, 3):
             regions.append((parts[0], parts[1], len(parts) - 1, row))
-    region_keys = {(a2, fold_name(n)) for a2, _, _, row in regions for n in _region_forms(row)}
-    namesakes: dict[tuple[str, str], list[tuple[dict, bool]]] = defaultdict(list)  # -> (town, own)
-    grid: dict[tuple[str, int, int], list[dict]] = defaultdict(list)  # towns by 1-degree cell
+    region_keys = {fold_name(n) for _, _, _, row in regions for n in _region_forms(row)}
+    namesakes: dict[str, list[tuple[dict, bool]]] = defaultdict(list)  # key -> (town, own name)
+    biggest: dict[str, int] = {}  # a town's own name -> the most people a town of that name has
+    grid: dict[tuple[int, int], list[dict]] = defaultdict(list)  # towns by 1-degree cell
 
     towns: dict[str, list[tuple[float, float]]] = defaultdict(list)
     by_admin1: dict[tuple[str, str], list[dict]] = defaultdict(list)
@@ -283,10 +288,10 @@ def build_index(gazetteer: Path = GAZETTEER_PATH, country_table: Path = COUNTRIE
                     int(city["population"] or 0), a2, city["admin1code"] or "", "P", {city["name"]},
                     {n for n in city["alternatenames"] if not _is_code(n)})
         own_key = fold_name(city["name"])
-        for key in found:
-            if (a2, key) in region_keys:
-                namesakes[(a2, key)].append((city, key == own_key))
-        grid[(a2, math.floor(city["latitude"]), math.floor(city["longitude"]))].append(city)
+        for key in found & region_keys:
+            namesakes[key].append((city, key == own_key))
+        biggest[own_key] = max(biggest.get(own_key, 0), int(city["population"] or 0))
+        grid[(math.floor(city["latitude"]), math.floor(city["longitude"]))].append(city)
         towns[a2].append((city["latitude"], city["longitude"]))
         by_admin1[(a2, city["admin1code"] or "")].append(city)
         by_country[a2].append(city)
@@ -306,19 +311,19 @@ def build_index(gazetteer: Path = GAZETTEER_PATH, country_table: Path = COUNTRIE
         add(int(row["geonameid"]), row["name"], lat, lon, int(row["population"] or 0), a2, "", "A",
             {row["name"], *forms.get(fold_name(row["name"]), ())})
 
-    def largest_near(a2: str, lat: float, lon: float) -> int:
-        """The population of the largest town of the country within SEAT_KM of a point."""
+    def largest_near(lat: float, lon: float) -> int:
+        """The population of the largest town within SEAT_KM of a point."""
         return max((int(c["population"] or 0) for i in (-1, 0, 1) for j in (-1, 0, 1)
-                    for c in grid.get((a2, math.floor(lat) + i, math.floor(lon) + j), ())
+                    for c in grid.get((math.floor(lat) + i, math.floor(lon) + j), ())
                     if distance_km(lat, lon, c["latitude"], c["longitude"]) <= SEAT_KM), default=0)
 
     def is_seat(a2: str, admin1: str, level: int, lat: float, lon: float, key: str) -> bool:
         """A town of this name is the subdivision's seat (see `SEAT_KM`)."""
-        named = namesakes.get((a2, key), ())
+        named = namesakes.get(key, ())
         if not named:
             return False
         near = [c for c, _ in named if distance_km(lat, lon, c["latitude"], c["longitude"]) <= SEAT_KM]
-        if near and max(int(c["population"] or 0) for c in near) * SEAT_SHARE >= largest_near(a2, lat, lon):
+        if near and max(int(c["population"] or 0) for c in near) * SEAT_SHARE >= largest_near(lat, lon):
             return True
         if level == 1 and by_admin1.get((a2, admin1)):
             largest = max(by_admin1[(a2, admin1)], key=lambda c: int(c["population"] or 0))
@@ -328,14 +333,15 @@ def build_index(gazetteer: Path = GAZETTEER_PATH, country_table: Path = COUNTRIE
     placed: dict[tuple[str, str], list[tuple[int, float, float, str, str]]] = defaultdict(list)
     for a2, admin1, level, row in regions:
         lat, lon = float(row["lat"]), float(row["lon"])
+        members = by_admin1.get((a2, admin1), ()) if level == 1 else ()
+        people = sum(int(c["population"] or 0) for c in members)
         names = [n for n in _region_forms(row) + list(REGION_ALIASES.get(row["iso_code"], ()))
-                 if not is_seat(a2, admin1, level, lat, lon, fold_name(n))]
+                 if not is_seat(a2, admin1, level, lat, lon, fold_name(n))
+                 and not (level == 1 and biggest.get(fold_name(n), 0) > people)]
         if not names:
             continue
-        members = by_admin1.get((a2, admin1), ()) if level == 1 else ()
-        add(int(row["geonameid"]) if row["geonameid"] else None, row["name"], lat, lon,
-            sum(int(c["population"] or 0) for c in members), a2, admin1, "A",
-            {row["name"]} & set(names), set(names), level)
+        add(int(row["geonameid"]) if row["geonameid"] else None, row["name"], lat, lon, people,
+            a2, admin1, "A", {row["name"]} & set(names), set(names), level)
         for n in names:
             placed[(a2, fold_name(n))].append((level, lat, lon, admin1, n))
     type_words = {w for _, _, _, row in regions for w in fold_name(row["type"]).split()}
@@ -344,17 +350,18 @@ def build_index(gazetteer: Path = GAZETTEER_PATH, country_table: Path = COUNTRIE
     # Nord") is no region of its own
     reserved = {fold_name(countries[a2]["name"]) for a2 in alpha2} | set(forms)
     reserved |= {fold_name(f) for fs in forms.values() for f in fs}
-    stems = {(a2, fold_name(stem)) for a2, stem, *_ in derived}
-    for a2 in {a2 for a2, _ in stems}:
-        for city in by_country[a2]:
-            for name in {city["name"], *city["alternatenames"]}:
-                key = fold_name(name)
-                if (a2, key) in stems:
-                    namesakes[(a2, key)].append((city, name == city["name"]))
-    for a2, stem, level, lat, lon, admin1 in derived:
+    stems = {fold_name(stem) for _, stem, *_ in derived}
+    for city in cities.values():
+        for name in {city["name"], *city["alternatenames"]}:
+            key = fold_name(name)
+            if key in stems:
+                namesakes[key].append((city, name == city["name"]))
+    for a2, stem, level, lat, lon, admin1, parts in derived:
         key = fold_name(stem)
-        if key not in reserved and not is_seat(a2, admin1, 0, lat, lon, key):
-            add(None, stem, lat, lon, 0, a2, admin1, "A", set(), {stem}, level)
+        people = sum(int(c["population"] or 0) for a1 in parts for c in by_admin1.get((a2, a1), ()))
+        if (key not in reserved and not is_seat(a2, admin1, 0, lat, lon, key)
+                and not (level == 1 and biggest.get(key, 0) > people)):
+            add(None, stem, lat, lon, people if level == 1 else 0, a2, admin1, "A", set(), {stem}, level)
 
     for a2, name, town, aliases in REGIONS:
         key = fold_name(town)

@@ -149,6 +149,11 @@ def test_subdivisions_from_the_iso_table(geo):
     # either when its own name is longer ("Oklahoma City")
     assert _one(geo, "Maryland").country == "USA" and _one(geo, "Oklahoma").feature_class == "A"
     assert _one(geo, "Quebec").feature_class == "A"  # Montreal is the province's largest town
+    # a town of any country by its seat's point ("Jerusalem"), or with more people than all the
+    # towns of a first-level region of its name ("Gaza", "Lima", "Santa Ana"), keeps the name
+    for name, country in {"Jerusalem": "ISR", "Gaza": "PSE", "Lima": "PER", "Santa Ana": "USA"}.items():
+        town = _one(geo, name)
+        assert (town.feature_class, town.country) == ("P", country), name
 
 
 def test_regions_named_by_compass_worded_subdivisions(geo):
@@ -167,7 +172,7 @@ def test_regions_named_by_compass_worded_subdivisions(geo):
               ("XX", "east bar"): [(1, 0.0, 2.0, "06", "East Bar")],
               ("XX", "bar"): [(1, 0.0, 1.0, "07", "Bar")]}
     found = compass_regions(placed, {"province"})
-    assert [(a2, stem, level) for a2, stem, level, *_ in found] == [("XX", "Foo", 1)]
+    assert [(a2, stem, level, parts) for a2, stem, level, *_, parts in found] == [("XX", "Foo", 1, ("01", "02"))]
     assert abs(found[0][3] - 9.0) < 0.01  # the mean of its parts' points
 
 
