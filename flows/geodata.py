@@ -8,7 +8,7 @@ licences): geo_countries.tsv (per country the CIA World Factbook point and the c
 Natural Earth outline) and geo_regions.tsv (4,843 ISO 3166-2 subdivisions of the first and second
 level with their GeoNames code, geonameid, names and the centroid of their OpenStreetMap polygon).
 Loading cities500 as Python dicts costs ~2 s and ~270 MB of private memory per process, so a
-child process reads it once per machine (~20 s, ~640 MB at its peak) and writes a compact binary
+child process reads it once per machine (~17 s, ~680 MB at its peak) and writes a compact binary
 index (columns plus a sorted table of 64-bit name keys: 27 MB) to the user's cache directory,
 keyed by the package version, this format, the gazetteer and the two tables; every worker process
 maps that file read-only (5 ms, no private memory; its pages are shared: two workers that touch
