@@ -302,7 +302,8 @@ def report(
     db: Optional[Path] = DbOption,
 ) -> None:
     """Write one self-contained HTML report with charts: entity mention trends, an event timeline
-    by type, the QuadClass balance over time, top dyads and top sources.
+    by type, the QuadClass balance over time, top dyads, top sources, a map of events by type,
+    country dyads over time and the most reported events.
 
     The file needs no server and no network (the chart library is inlined): open it in a browser.
 

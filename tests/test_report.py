@@ -13,7 +13,8 @@ from flows.cli import app
 from flows.analysis.report import build_report, choose_grain
 from tests.chromium import chromium_path, open_page
 
-CHARTS = ["entity-trends", "event-timeline", "quad-class-balance", "top-dyads", "top-sources"]
+CHARTS = ["entity-trends", "event-timeline", "quad-class-balance", "top-dyads", "top-sources", "event-map",
+          "country-dyads", "top-events"]
 
 # Per chart: how many SVGs and how many drawn marks (bars, lines, points) it holds.
 COUNT_MARKS = """JSON.stringify(Object.fromEntries(Array.from(document.querySelectorAll('div.chart')).map(
@@ -27,7 +28,7 @@ def report_file(filled_db, tmp_path_factory):
     out = tmp_path_factory.mktemp("report") / "report.html"
     result = CliRunner().invoke(app, ["report", "--out", str(out), "--db", str(filled_db)])
     assert result.exit_code == 0, result.output
-    assert "5 charts" in result.output
+    assert "8 charts" in result.output
     return out
 
 
@@ -73,7 +74,7 @@ def test_a_period_narrows_the_report_and_empty_charts_say_so(filled_db, tmp_path
     assert report.counts["articles"] == 1 and set(report.rendered) == {f.replace("_", "-") for f in CHARTS}
     nothing = build_report(filled_db, tmp_path / "empty.html", since=date(2030, 1, 1), until=date(2030, 1, 31))
     assert nothing.rendered == [] and nothing.counts["articles"] == 0
-    assert nothing.path.read_text(encoding="utf-8").count("No data in this period.") == 5
+    assert nothing.path.read_text(encoding="utf-8").count("No data in this period.") == len(CHARTS)
 
 
 def test_choose_grain():

@@ -7,6 +7,7 @@ specs with their data inline, and the Vega, Vega-Lite and Vega-Embed JavaScript 
 
 from __future__ import annotations
 
+import functools
 import html
 import json
 import logging
@@ -96,7 +97,8 @@ def build_report(db: warehouse.Target, out: Path, *, since: date | None = None, 
             grain = choose_grain(first_day, last_day)
             params = {"first_day": first_day.isoformat(), "last_day": last_day.isoformat(), "grain": grain}
             tables = {name: read_table(con, name, params) for name in
-                      ("entity_trends", "event_timeline", "quad_class_balance", "top_dyads", "top_sources")}
+                      ("entity_trends", "event_timeline", "quad_class_balance", "top_dyads", "top_sources",
+                       "event_map", "country_dyads", "top_events")}
     report = Report(out, first_day, last_day, grain, summary)
     report.charts = make_charts(tables, grain)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -106,7 +108,7 @@ def build_report(db: warehouse.Target, out: Path, *, since: date | None = None, 
 
 
 def make_charts(tables: dict[str, pa.Table], grain: str) -> list[Chart]:
-    """The five charts, each a Vega-Lite spec with its data inline (None when it has no data)."""
+    """The eight charts, each a Vega-Lite spec with its data inline (None when it has no data)."""
     time_unit = {"day": "utcyearmonthdate", "week": "utcyearmonthdate", "month": "utcyearmonth"}[grain]
     period = alt.X("period:T", timeUnit=time_unit, title=grain.capitalize())
     quad_scale = alt.Scale(domain=QUAD_CLASSES, range=QUAD_COLORS)
@@ -162,7 +164,79 @@ def make_charts(tables: dict[str, pa.Table], grain: str) -> list[Chart]:
                   x=alt.X("articles:Q", title="Articles", axis=counts),
                   tooltip=["source:N", "articles:Q", "words:Q", "events:Q"],
               ))),
+        Chart("event-map", "Where events happened",
+              "Each real-world event at its action place (GeoNames), by PLOVER type; the larger, the "
+              "more articles reported it.",
+              _map_spec(tables.get("event_map"))),
+        Chart("country-dyads", "Country dyads over time",
+              f"Real-world events per {grain} between the most active pairs of countries (actor's → "
+              "target's); the tooltip adds articles and the mean Goldstein value.",
+              spec("country_dyads", lambda c: c.mark_line(point=True).encode(
+                  x=period,
+                  y=alt.Y("events:Q", title="Events", axis=counts),
+                  color=alt.Color("dyad:N", title="Dyad"),
+                  tooltip=["dyad:N", alt.Tooltip("period:T", timeUnit=time_unit), "events:Q", "articles:Q",
+                           "goldstein:Q"],
+              ).properties(height=280))),
+        Chart("top-events", "Most reported events",
+              "Real-world events by the number of distinct sources that reported them (copies of one "
+              "story on several sites count as several sources, one story).",
+              spec("top_events", lambda c: c.mark_bar().encode(
+                  y=alt.Y("event:N", title=None, sort=alt.EncodingSortField("num_sources", order="descending"),
+                          axis=alt.Axis(labelLimit=520)),
+                  x=alt.X("num_sources:Q", title="Sources", axis=counts),
+                  color=alt.Color("event_type:N", title="PLOVER type", scale=alt.Scale(scheme="tableau20")),
+                  tooltip=["event:N", "num_sources:Q", "num_articles:Q", "num_mentions:Q", "num_stories:Q",
+                           "source_url:N"],
+              ))),
     ]
+
+
+def _map_spec(table: pa.Table | None) -> dict | None:
+    """The world's countries, and the events on them as circles."""
+    if table is None or table.num_rows == 0:
+        return None
+    land = alt.Chart(alt.Data(values=world_outline())).mark_geoshape(fill="#eeeeee", stroke="#bbbbbb",
+                                                                     strokeWidth=0.4)
+    events = alt.Chart(table).mark_circle(opacity=0.75, stroke="white", strokeWidth=0.5).encode(
+        longitude="lon:Q",
+        latitude="lat:Q",
+        size=alt.Size("articles:Q", title="Articles", scale=alt.Scale(range=[40, 600], zero=False),
+                      legend=alt.Legend(format="d", tickMinStep=1)),
+        color=alt.Color("event_type:N", title="PLOVER type", scale=alt.Scale(scheme="tableau20")),
+        tooltip=["day:N", "event_type:N", "dyad:N", "place:N", "country:N", "articles:Q", "sources:Q"],
+    )
+    return (land + events).project("equalEarth").properties(width=WIDTH, height=420).to_dict()
+
+
+@functools.cache
+def world_outline() -> list[dict]:
+    """Country outlines as GeoJSON features, from the countryinfo package's data (offline).
+
+    Vega draws a polygon's inside by the winding of its rings: each ring is turned to the winding
+    Vega expects (outer rings clockwise), since a few of the package's run the other way and would
+    paint the whole globe."""
+    import countryinfo
+
+    features = []
+    for path in sorted((Path(countryinfo.__file__).parent / "data").glob("*.json")):
+        outline = json.loads(path.read_text(encoding="utf-8")).get("geoJSON") or {}
+        for feature in outline.get("features", []):
+            geometry = feature.get("geometry") or {}
+            polygons = ([geometry["coordinates"]] if geometry.get("type") == "Polygon"
+                        else geometry.get("coordinates", []) if geometry.get("type") == "MultiPolygon" else [])
+            polygons = [[_wound(ring, outer=i == 0) for i, ring in enumerate(polygon)] for polygon in polygons]
+            if polygons:
+                features.append({"type": "Feature", "properties": {"id": feature.get("id")},
+                                 "geometry": {"type": "MultiPolygon", "coordinates": polygons}})
+    return features
+
+
+def _wound(ring: list[list[float]], *, outer: bool) -> list[list[float]]:
+    """The ring clockwise when outer, anticlockwise when a hole (by its signed area)."""
+    area = sum(x0 * y1 - x1 * y0 for (x0, y0), (x1, y1) in zip(ring, ring[1:] + ring[:1]))
+    clockwise = area < 0
+    return ring if clockwise == outer else ring[::-1]
 
 
 def vega_bundle() -> str:
