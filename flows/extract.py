@@ -41,7 +41,7 @@ def _extracted(source: str, url: str | None, settings: Settings) -> dict:
             return {"url": article.url, "skipped": article.reason, "detail": article.detail}
         where, stage = article.canonical_url or article.url, "nlp"
         published = article.published_at.date() if article.published_at else None
-        [analysis] = analyze_texts([(article.body, published)], settings.model, lexicon_path=settings.lexicon)
+        [analysis] = analyze_texts([(article.text, published)], settings.model, lexicon_path=settings.lexicon)
         if isinstance(analysis, Failed):
             return _error(where, analysis)
         return _document(article, analysis)
@@ -86,9 +86,12 @@ async def _fetch(url: str, settings: Settings):
 
 
 def _document(article: Article, analysis: DocAnalysis) -> dict:
+    """Mention and sentence offsets count in the body, then the captions after a blank line
+    (Article.text), as in the warehouse."""
     mentions: dict[str, list[dict]] = {}
     for m in analysis.mentions:
         mentions.setdefault(m.entity_id, []).append({"text": m.text, "start": m.start, "end": m.end})
+    text = article.text
     return {
         "url": article.canonical_url or article.url,
         "title": article.title,
@@ -98,9 +101,13 @@ def _document(article: Article, analysis: DocAnalysis) -> dict:
         "language": article.language,
         "body_source": article.body_source,
         "body": article.body,
+        "captions": list(article.captions),
+        "focus_country": analysis.focus_country,
+        "tone": analysis.tone,
         "entities": [
             {"id": e.entity_id, "name": e.name, "label": e.label, "aliases": list(e.aliases),
-             "mentions": mentions.get(e.entity_id, [])}
+             "mentions": mentions.get(e.entity_id, []), "country": e.country, "role": e.role,
+             "actor_code": e.actor_code, "geo": _geo(e.geo)}
             for e in analysis.entities
         ],
         "events": [
@@ -108,7 +115,19 @@ def _document(article: Article, analysis: DocAnalysis) -> dict:
              "actor": e.actor_text, "actor_id": e.actor_id, "target": e.target_text, "target_id": e.target_id,
              "location": e.location_text, "location_id": e.location_id, "date": e.event_date,
              "date_precision": e.date_precision, "date_source": e.date_source, "negated": e.negated,
-             "sentence": article.body[e.start:e.end]}
+             "cameo_code": e.cameo_code or None, "goldstein": e.goldstein, "tone": e.tone,
+             "actor_country": e.actor_country, "actor_role": e.actor_role, "actor_code": e.actor_code,
+             "target_country": e.target_country, "target_role": e.target_role, "target_code": e.target_code,
+             "lat": e.lat, "lon": e.lon, "geonameid": e.geo_id,
+             "sentence": text[e.start:e.end]}
             for e in analysis.events
         ],
     }
+
+
+def _geo(geo) -> dict | None:
+    """A place's GeoNames feature, for the JSON."""
+    if geo is None:
+        return None
+    return {"geonameid": geo.geonameid, "name": geo.name, "lat": geo.lat, "lon": geo.lon, "country": geo.country,
+            "admin1": geo.admin1 or None, "feature_class": geo.feature_class}

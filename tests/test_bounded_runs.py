@@ -266,7 +266,7 @@ def test_sigterm_ends_a_run_within_ten_seconds_and_the_next_run_completes_the_se
     out, err = proc.communicate(timeout=60)
     took = time.monotonic() - signalled
     assert proc.returncode == 0, err[-3000:]
-    assert took < 10, f"exited {took:.1f}s after SIGTERM"
+    assert took < 10, f"exited {took:.1f}s after SIGTERM:\n{err[-4000:]}"
     result = json.loads(out.strip().splitlines()[-1])
     assert result["status"] == "stopped" and result["articles_new"] < 300
     with duckdb.connect(str(stopped / "news.duckdb"), read_only=True) as con:

@@ -100,6 +100,17 @@ def test_extract_a_page_and_a_text_file(nlp):
     haftar = next(e for e in doc["entities"] if e["name"] == "Khalifa Haftar")
     assert all(doc["body"][m["start"]:m["end"]] == m["text"] for m in haftar["mentions"])
     assert isinstance(doc["events"], list)
+    # GDELT-grade fields (issue 14) and the captions (issue 13), beside the shape scripts rely on
+    assert doc["captions"] and "Fayez Al Sarraj" in doc["captions"][0]
+    assert doc["focus_country"] == "LBY" and -100 <= doc["tone"] <= 100
+    assert (haftar["country"], haftar["role"], haftar["geo"]) == ("LBY", "MIL", None)
+    tripoli = next(e for e in doc["entities"] if e["name"] == "Tripoli")
+    assert tripoli["geo"]["geonameid"] == 2210247 and tripoli["geo"]["country"] == "LBY"
+    assert set(tripoli["geo"]) >= {"geonameid", "lat", "lon", "country", "admin1"}
+    for event in doc["events"]:
+        assert {"type", "actor", "target", "location", "date", "negated", "actor_country", "actor_role",
+                "target_country", "target_role", "goldstein", "tone", "lat", "lon"} <= set(event)
+    assert any(e["actor_country"] == "LBY" and e["goldstein"] is not None for e in doc["events"])
 
     text = runner.invoke(app, ["extract", str(FIXTURES / "texts" / "seed_article.txt")])
     assert text.exit_code == 0
