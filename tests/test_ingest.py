@@ -136,10 +136,13 @@ def test_ingest_twice(prefect_harness, env, news_site):
         assert expected in names
     assert names & {"Fayez Al Sarraj", "Fayez Al Serraj"}
     assert con.execute("select count(*) from mentions where article_id = ?", [seed_id]).fetchone()[0] > 30
-    # Mentions' offsets point into the stored body.
+    # Mentions' offsets point into the stored body, and past it into the captions (read after it).
+    (captions,) = con.execute("select captions from articles where article_id = ?", [seed_id]).fetchone()
+    assert captions and "Fayez Al Sarraj" in captions[0]
+    text_read = body + "\n\n" + "\n".join(captions)
     for text, start, end in con.execute("select text, start_char, end_char from mentions where article_id = ?",
                                         [seed_id]).fetchall():
-        assert body[start:end] == text
+        assert text_read[start:end] == text
 
     skips = dict(con.execute("select url, reason from skips").fetchall())
     assert skips[site.url("/news/gone")] == "http_404"

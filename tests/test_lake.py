@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from flows import warehouse
+from flows.settings import default_data_dir
 from flows.lake import Lake, lake_ddl
 from tests.pgkit import pg_bin, start_postgres
 from tests.test_crash import _snapshot
@@ -170,10 +171,14 @@ def test_readers_never_wait_for_a_writer(prefect_harness, newsroom, reference, l
 
     # full-text search: the fts extension cannot index a lake table, so a reader indexes a copy in
     # a file of its own, and builds it again only when the lake's articles changed
-    def search(words: str) -> list[dict]:
-        return [json.loads(line) for line in newsduck(lake, tmp_path, "search", words, "--json").stdout.splitlines()]
+    state = {"XDG_STATE_HOME": str(tmp_path / "state")}  # a lake's data directory: one per lake there
 
-    index = tmp_path / "newsduck-data" / "lake-search.duckdb"
+    def search(words: str) -> list[dict]:
+        return [json.loads(line) for line in newsduck(lake, tmp_path, "search", words, "--json", env=state).stdout.splitlines()]
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("XDG_STATE_HOME", state["XDG_STATE_HOME"])
+        index = default_data_dir(Path("unused"), lake_env(lake)["NEWSDUCK_LAKE"]) / "lake-search.duckdb"
     hits = search("Ebola")
     assert hits and hits[0]["title"].startswith("MSF halts Ebola treatment")
     built = index.stat().st_ino

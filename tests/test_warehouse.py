@@ -44,11 +44,14 @@ def test_schema_migrates_from_empty_and_reapplying_is_a_noop(tmp_path):
 
 
 def _use_migrations(monkeypatch, folder, paths, edit=lambda text: text) -> None:
-    """Migrate from `folder`, holding copies of the given migration files (edited by `edit`)."""
+    """Migrate from `folder`, holding copies of the given migration files (edited by `edit`), and
+    no views (today's read columns those migrations do not make)."""
     folder.mkdir()
     for path in paths:
         (folder / path.name).write_text(edit(path.read_text()))
+    (folder / "views").mkdir()
     monkeypatch.setattr(warehouse, "MIGRATIONS_DIR", folder)
+    monkeypatch.setattr(warehouse, "VIEWS_DIR", folder / "views")
 
 
 def test_an_older_newsduck_refuses_a_newer_schema(tmp_path, monkeypatch):

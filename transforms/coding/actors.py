@@ -615,7 +615,10 @@ def _phrase_code(doc: Doc, res: ResolvedEntities, event: Event, text: str,
                  codes: Mapping[str, ActorCode], when: date | None,
                  d: ActorDictionary) -> ActorCode | None:
     """Code an event's actor or target text where it stands in the event's sentence."""
-    at = doc.text.find(text, event.start, event.end)
+    # the sentence's own text: doc.text is rebuilt on every call (quadratic over a long document)
+    sentence = doc.char_span(event.start, event.end, alignment_mode="expand")
+    found = sentence.text.find(text) if sentence is not None else -1
+    at = sentence.start_char + found if found >= 0 else -1
     span = doc.char_span(at, at + len(text), alignment_mode="expand") if at >= 0 else None
     if span is None:
         return code_phrase(d, text, when)

@@ -55,12 +55,13 @@ def score_analysis(doc: Doc, analysis: DocAnalysis, scales: Scales) -> DocAnalys
     """The analysis with each event's Goldstein value and tone (its sentence's), and the
     article's tone (the mean over its sentences)."""
     sentences = [s.text for s in doc.sents]
+    text = doc.text  # once: Doc.text is rebuilt on every call
     by_span: dict[tuple[int, int], float | None] = {}
     events = []
     for event in analysis.events:
         span = (event.start, event.end)
         if span not in by_span:
-            by_span[span] = tone([doc.text[event.start:event.end]], scales.scorer)
+            by_span[span] = tone([text[event.start:event.end]], scales.scorer)
         events.append(replace(event, goldstein=goldstein(event.cameo_code or event.cameo_root, scales.goldstein),
                               tone=by_span[span]))
     return replace(analysis, events=tuple(events), tone=tone(sentences, scales.scorer))
