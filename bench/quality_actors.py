@@ -47,10 +47,10 @@ from bench.quality_dev import actor_gazetteer, extra_gazetteer, read_actor_dicti
 from flows.nlp import load_pipeline, read_lexicon  # noqa: E402
 from flows.settings import Settings  # noqa: E402
 from spacy.tokens import Doc  # noqa: E402
-from transforms.coding.actors import (  # noqa: E402
+from transforms.coding.actors import ActorDictionary  # noqa: E402
+from transforms.coding.phoenix import (  # noqa: E402
     COUNTRIES,
     NULL_CODE,
-    ActorDictionary,
     parse_petrarch_actors,
     parse_petrarch_agents,
     words_of,

@@ -45,9 +45,9 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from transforms.coding.actors import (  # noqa: E402
+from transforms.coding.actors import ActorDictionary  # noqa: E402
+from transforms.coding.phoenix import (  # noqa: E402
     COUNTRIES,
-    ActorDictionary,
     ActorEntry,
     AgentEntry,
     format_actor_seed,

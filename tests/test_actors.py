@@ -8,12 +8,8 @@ from datetime import date
 import pytest
 
 from flows.nlp import read_actors, read_lexicon
-from transforms.coding.actors import (
-    CodeSpan,
-    code_phrase,
-    parse_petrarch_actors,
-    parse_petrarch_agents,
-)
+from transforms.coding.actors import code_phrase
+from transforms.coding.phoenix import CodeSpan, parse_petrarch_actors, parse_petrarch_agents
 from transforms.nlp.analyze import analyze_doc
 
 SEED_DATE = date(2019, 4, 5)
