@@ -241,3 +241,15 @@ def test_honorifics_eras_and_loose_edges(nlp):
 
     doc = nlp("Islands such as Seychelles and Tioman.")
     assert _loose_word(doc[4]) and not _loose_word(doc[3])  # "and", not "Seychelles"
+
+
+@pytest.mark.parametrize("sentence, name", [
+    ("Britain and France invaded Egypt during the Suez Crisis in 1956.", "Suez Crisis"),  # model: FAC
+    ("China ceded Hong Kong after the First Opium War.", "First Opium War"),  # model: ORG
+    ("Rich countries pledged more under the Paris Agreement on Monday.", "Paris Agreement"),
+])
+def test_a_name_of_a_happening_or_a_text_is_no_organisation(nlp, sentence, name):
+    """Whatever the model calls it, a name whose last word is war, crisis, agreement ... names
+    an event or a law: never an ORG or a place (so never an event's actor)."""
+    resolved = resolve_entities(nlp(sentence))
+    assert [e.label for e in resolved.entities if e.name == name] in (["EVENT"], ["LAW"])

@@ -179,6 +179,24 @@ def _person_label(doc: Doc, start: int, end: int, label: str) -> str:
     return label
 
 
+# A name whose last word says it is a happening or a text is no organisation, place or person
+# ("the Suez Crisis", "the First Opium War", "the Paris Agreement"), whatever the model said.
+_EVENT_HEADS = frozenset({"war", "wars", "crisis", "revolution", "uprising", "rebellion", "massacre",
+                          "genocide", "siege", "battle", "age", "era", "olympics", "games", "cup",
+                          "championship", "championships", "tournament", "festival", "summit",
+                          "referendum", "famine", "intifada"})
+_LAW_HEADS = frozenset({"act", "treaty", "accord", "accords", "agreement", "protocol", "constitution",
+                        "charter", "amendment", "testament"})
+
+
+def _kind_label(doc: Doc, start: int, end: int, label: str) -> str:
+    """EVENT or LAW for an ORG, GPE, LOC, FAC or PERSON span whose last word names a happening or a text."""
+    if label not in ("ORG", "GPE", "LOC", "FAC", "PERSON") or not doc[end - 1].is_title:
+        return label
+    last = doc[end - 1].lower_
+    return "EVENT" if last in _EVENT_HEADS else "LAW" if last in _LAW_HEADS else label
+
+
 def _extend_regnal(doc: Doc, end: int, label: str) -> int:
     """Grow a person's span over a regnal number: "Ramesses" + "II"."""
     if label == "PERSON" and end < len(doc) and doc[end].text in _REGNAL:
@@ -263,7 +281,7 @@ def _candidates(doc: Doc) -> list[tuple[int, int, str, str]]:
         if ent.label_ not in NAMED_LABELS:
             continue
         for start, end in _pieces(ent):
-            label = _person_label(doc, start, end, ent.label_)
+            label = _kind_label(doc, start, end, _person_label(doc, start, end, ent.label_))
             start, end = _trim(doc, start, end, label)
             if start < end:
                 end = _extend_regnal(doc, _extend_hyphenated(doc, end), label)
