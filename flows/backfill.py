@@ -25,7 +25,7 @@ from prefect.artifacts import create_markdown_artifact
 from tqdm import tqdm
 from tqdm.contrib.logging import logging_redirect_tqdm
 
-from flows import compute, staging, warehouse
+from flows import compute, staging, warehouse, workers
 from flows.articles import Job, process_batch
 from flows.backfill_sources import (Page, Passed, Source, Stop, Unit, sitemap_source, url_list_source, warc_files,
                                     warc_source, wayback_source)
@@ -149,6 +149,7 @@ class _Run:
             try:
                 self._run_source(source, stat, fresh)
             except RunStopped:  # the batch in hand was not staged: its checkpoint neither
+                workers.abandon()
                 stat.status, stopped = "stopped by a signal: run it again to go on", True
                 self.logger.warning("backfill stopped by a signal; the next run goes on from the last staged batch")
                 break

@@ -27,7 +27,7 @@ from flows.http import Fetcher, FetchError, HostBreaker
 from flows.runcontrol import run_lock, run_window
 from flows.settings import Settings, get_settings
 from transforms.sources.feeds import parse_feed
-from transforms.records import FeedEntry, ParsedFeed
+from transforms.records import Failed, FeedEntry, ParsedFeed
 from transforms.sources.shards import Shard, feed_key, parse_shard
 
 
@@ -53,6 +53,15 @@ async def _fetch_feeds(sources: list[FeedSource], states: dict[str, dict], setti
 
 
 async def _fetch_feed(fetcher: Fetcher, source: FeedSource, state: dict, settings: Settings) -> FeedOutcome:
+    try:
+        return await _poll_feed(fetcher, source, state, settings)
+    except Exception as exc:  # a bug of ours on one feed costs that feed, not the run
+        failed = Failed.from_exception(exc, "feed")
+        return FeedOutcome(source, "error", warehouse.utcnow(), etag=state.get("etag"),
+                           last_modified=state.get("last_modified"), error=failed.reason, detail=failed.detail)
+
+
+async def _poll_feed(fetcher: Fetcher, source: FeedSource, state: dict, settings: Settings) -> FeedOutcome:
     outcome = FeedOutcome(source, "error", warehouse.utcnow(),
                           etag=state.get("etag"), last_modified=state.get("last_modified"))
     headers = {}
@@ -220,10 +229,12 @@ def _ingest(settings: Settings, logger, shard: Shard | None = None) -> dict:
             break
     for jobs in batches[number + 1:] if batches and ended else []:  # never started
         _defer(owner, [(job.url, ended) for job in jobs])
-    _add_load(loading, totals, seconds)
+    _add_load(loading, totals, seconds)  # after a stop the loader gives up its lock wait at once
     totals["deferred"] = sum(sum(o.deferred.values()) for o in outcomes)
     if ended == runcontrol.DEADLINE and not totals["deferred"]:
         ended = None  # the deadline came with nothing left to do
+    if ended == runcontrol.STOPPED:
+        workers.abandon()  # idle or still loading the model: no reason to wait for them at exit
     if ended:
         logger.warning("the run ended early (%s): %s items wait for the next runs", ended, totals["deferred"])
 
@@ -231,7 +242,7 @@ def _ingest(settings: Settings, logger, shard: Shard | None = None) -> dict:
     # database. Stage only, nothing is merged yet: the counts stay unknown rather than guessed.
     fates = _read_or_empty(
         lambda: warehouse.read_article_fates(settings.warehouse, run_id, staged, wait=settings.lock_wait),
-        None, logger) if settings.load else None
+        None, logger) if settings.load and ended != runcontrol.STOPPED else None
     counted = run_summary.count_fates(owner, staged, fates)
     summary = run_summary.summary_markdown(run_id, outcomes, totals, len(queue), stage_only=not settings.load,
                                            counted=counted, ended=ended, tripped=breaker.tripped)
@@ -308,8 +319,11 @@ def plan_queue(owner: dict[str, tuple[FeedOutcome, FeedEntry]], known: set[str],
 
 
 def _newest_first(entry: FeedEntry) -> tuple:
-    """Sort key: dated items newest first, then undated ones; ties keep the feed's order."""
-    return (entry.published_at is None, -(entry.published_at.timestamp() if entry.published_at else 0))
+    """Sort key: dated items newest first, then undated ones; ties keep the feed's order. (Days
+    counted back from the largest date: any date sorts, year 1 included.)"""
+    if entry.published_at is None:
+        return (1, 0.0)
+    return (0, (datetime.max - entry.published_at).total_seconds())
 
 
 def _defer(owner: dict[str, tuple[FeedOutcome, FeedEntry]], deferred: list[tuple[str, str]]) -> None:

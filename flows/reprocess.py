@@ -27,7 +27,7 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 from tqdm import tqdm
 
-from flows import staging, warehouse
+from flows import staging, warehouse, workers
 from flows.articles import Job, _tables, analyze_articles, clean_articles
 from flows.http import Response
 from flows.ingest import load_staged
@@ -87,6 +87,7 @@ def _reprocess(settings: Settings, logger, window: DateWindow, everything: bool,
             replace_derived(settings, work)
             logger.info("reprocess: %s articles replaced, %s kept as they were", done, sum(failed.values()))
     except RunStopped:  # before the commit: the range stays as it was, and a rerun redoes it
+        workers.abandon()
         logger.warning("reprocess stopped by a signal before its commit: nothing was replaced")
         status, done, failed = "stopped", 0, Counter()
     finally:

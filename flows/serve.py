@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -135,6 +136,7 @@ def start_local_server(settings: Settings, timeout: float = 120.0, *,
         [str(prefect), "server", "start", "--host", "127.0.0.1", "--port", str(port), "--analytics-off", *options],
         stdout=log_path.open("ab"), stderr=subprocess.STDOUT, env={**os.environ, "PREFECT_API_URL": url},
         start_new_session=True,  # a terminal's Ctrl-C is for newsduck, which stops the server last
+        preexec_fn=_end_with_parent,
     )
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -147,6 +149,17 @@ def start_local_server(settings: Settings, timeout: float = 120.0, *,
         time.sleep(0.25)
     server.kill()
     raise RuntimeError(f"the Prefect server did not answer within {timeout:.0f}s; see {log_path}")
+
+
+def _end_with_parent() -> None:
+    """In the server's process, before it starts: SIGTERM when the process that started it dies,
+    even by kill -9 (Linux's PR_SET_PDEATHSIG), so no server is left behind on its port."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # 1: PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass  # not Linux: the server outlives a killed newsduck, as any child would
 
 
 def _healthy(url: str) -> bool:

@@ -21,7 +21,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from flows import lake, staging
+from flows import lake, runcontrol, staging
 from flows.clock import utcnow  # noqa: F401 (warehouse.utcnow: for callers)
 from flows.extensions import fts_extension_path, load_statement
 from flows.lake import Lake, LakeError  # noqa: F401 (LakeError: for callers)
@@ -88,7 +88,7 @@ def connect(db: Target, *, read_only: bool = False, wait: float = 0.0) -> Iterat
             if "lock" not in str(exc).lower():
                 raise
             remaining = deadline - time.monotonic()
-            if remaining <= 0:
+            if remaining <= 0 or runcontrol.stopped():  # a stopping run does not wait for the lock
                 raise DatabaseBusy(f"{db} is locked by another process ({lock_holder(exc)}) "
                                    f"and stayed locked for {wait:.0f}s") from exc
             time.sleep(min(delay, remaining))
@@ -230,14 +230,16 @@ def merge_batch(con: duckdb.DuckDBPyConnection, batch_dir: Path, run_id: str | N
     `skips` row (stage "load") and is not fetched again until the code versions change.
     """
     batch_id = batch_dir.name
+    if not batch_dir.is_dir():  # another loader merged it (or set it aside) since it was listed
+        return None
     if con.execute("select 1 from loaded_batches where batch_id = ?", [batch_id]).fetchone():
         return None
     tables = staging.read_batch(batch_dir)
     run_id = run_id or _run_of(tables)
     try:
         return _merge_tables(con, batch_id, tables, run_id)
-    except duckdb.Error as exc:
-        if tables["articles"].num_rows <= 1:
+    except _DATA_ERRORS as exc:
+        if tables["articles"].num_rows == 0:
             raise
         log.warning("batch %s cannot be merged whole (%s: %s); merging its articles one by one",
                     batch_id, type(exc).__name__, str(exc)[:200])
@@ -245,6 +247,10 @@ def merge_batch(con: duckdb.DuckDBPyConnection, batch_dir: Path, run_id: str | N
 
 
 _PER_ARTICLE = ("articles", "entities", "mentions", "events")
+# What one article's rows can do wrong; anything else (a full disk, a lost connection, memory) is
+# the warehouse's trouble: it stops the load and the batches stay staged for the next one.
+_DATA_ERRORS = (duckdb.ConstraintException, duckdb.ConversionException, duckdb.InvalidInputException,
+                duckdb.OutOfRangeException)
 
 
 def _merge_apart(con: duckdb.DuckDBPyConnection, batch_id: str, tables: dict, run_id: str | None) -> dict[str, int]:
@@ -261,7 +267,7 @@ def _merge_apart(con: duckdb.DuckDBPyConnection, batch_id: str, tables: dict, ru
             continue
         try:
             counts = _merge_tables(con, part_id, part, run_id)
-        except duckdb.Error as exc:
+        except _DATA_ERRORS as exc:
             row = articles.slice(i, 1).to_pylist()[0]
             log.warning("article %s refused by the database: %s: %s", row["canonical_url"], type(exc).__name__, exc)
             refused += [{"run_id": run_id, "stage": "load", "url": url["url"], "feed_url": row["feed_url"],
@@ -328,7 +334,7 @@ def load_staged(db: Target, staging_dir: Path, *, wait: float, refresh_search: b
         for batch_dir in batches:
             try:
                 counts = merge_batch(con, batch_dir)
-            except duckdb.Error as exc:  # not even its rows apart: set it aside, the others go on
+            except _DATA_ERRORS as exc:  # not even its rows apart: set it aside, the others go on
                 aside = staging.set_aside(batch_dir)
                 log.error("batch %s cannot be merged (%s: %s); moved to %s", batch_dir.name, type(exc).__name__,
                           exc, aside)

@@ -84,7 +84,8 @@ def _map(fn: Callable[[list[T]], tuple[list[R], Counter]], items: list[T], setti
                 abandon()
                 raise runcontrol.RunStopped("a stop signal came during the CPU stage") from None
             log.warning("a worker process died during the %s stage; redoing its chunk one item at a time", stage)
-            shutdown()  # a broken pool takes no more work: the next _get_pool starts fresh workers
+            if _pool is pool:  # a broken pool takes no more work: the next _get_pool starts fresh workers
+                shutdown()
             done, spent = _one_at_a_time(fn, part, settings, stage)
         outcomes.append(done)
         timings.update(spent)
@@ -108,7 +109,7 @@ def _one_at_a_time(fn, items: list, settings: Settings, stage: str) -> tuple[lis
         try:
             done, spent = _result(_get_pool(settings).submit(fn, [item]))
         except BrokenProcessPool as exc:
-            shutdown()  # the next _get_pool starts fresh workers
+            shutdown()  # this item broke the pool: the next _get_pool starts fresh workers
             results.append(Failed(stage, "BrokenProcessPool",
                                   f"the worker process died on this document ({exc})"[:500]))
             continue

@@ -139,3 +139,27 @@ def test_the_seed_story_comes_out_coded_and_geocoded(filled_db):
                            " and tone is not null and group_id is not null", [article_id]).fetchone()[0] >= 5
         assert con.execute("select count(*) from events where article_id = ? and actor_country = 'LBY'",
                            [article_id]).fetchone()[0] >= 3
+
+
+def test_a_copy_that_arrives_later_adds_its_source(prefect_harness, env, tmp_path):
+    """The same body published later on another host is stored once (a duplicate body), but its
+    host is one more source of the events the first copy gave."""
+    from flows.ingest import ingest_feeds
+
+    first, later = Site(host="127.0.0.9"), Site(host="127.0.0.10")
+    try:
+        page = _copy("The Evening Ledger", 0)
+        catalogue = tmp_path / "feeds.csv"
+        for site in (first, later):
+            link = site.add("/world/sudan-bread", page)
+            feed = site.add("/feed.xml", rss20("F", site.url("/"), [Item("s", link, datetime(2018, 1, 16, 12))]),
+                            content_type="application/rss+xml")
+            catalogue.write_text(f"url\n{feed}\n")
+            ingest_feeds(feeds_file=str(catalogue))
+        with duckdb.connect(str(env.db), read_only=True) as con:
+            assert con.execute("select count(*) from articles").fetchone()[0] == 1
+            sources = con.execute("select distinct num_sources from event_groups").fetchall()
+        assert sources == [(2,)]
+    finally:
+        first.close()
+        later.close()

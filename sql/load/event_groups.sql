@@ -6,9 +6,12 @@
 -- (entity ids when it has them, else the words; the place's geonameid first). It joins the
 -- group of its key whose day (the day of the group's first event) is within a day of its own,
 -- the nearest; else it starts one, with the events of its key that follow within a day of it.
--- A group's id is derived from its key and day, so the same events make the same groups
--- whichever run, backfill or reprocess brings them; counts are recomputed from the events of
--- every group a batch touched, and a group a reprocess emptied goes.
+-- A group's id is derived from its key and day. Groups are made as batches arrive, so loading
+-- the same batches again or reprocessing them changes nothing; but a key's days can chain
+-- differently when its events arrive out of order (a backfill of earlier days after live runs).
+-- Every group a batch touched (new events, a copy's URL that may add a source, events a
+-- reprocess replaced) is recounted and described again by its first mention; a group a
+-- reprocess emptied goes.
 
 create or replace temp macro url_host(url) as
     regexp_replace(lower(regexp_extract(url, '^[a-z][a-z0-9+.-]*://([^/?#:]+)', 1)), '^www[.]', '');
@@ -142,7 +145,7 @@ from firsts;
 create or replace temp table touched_groups as
 select distinct group_id from event_group_of
 union
-select group_id from released_groups;
+select group_id from recounted_groups;
 
 update event_groups
 set
@@ -223,7 +226,42 @@ from (
 ) as c
 where event_groups.group_id = c.group_id;
 
+-- A touched group's description is its first mention's again (a reprocess may have coded it anew).
+update event_groups
+set
+    event_type = f.event_type,
+    cameo_code = f.cameo_code,
+    quad_class = f.quad_class,
+    goldstein = f.goldstein,
+    actor_id = f.actor_id,
+    actor_text = f.actor_text,
+    actor_country = f.actor_country,
+    actor_role = f.actor_role,
+    actor_code = f.actor_code,
+    target_id = f.target_id,
+    target_text = f.target_text,
+    target_country = f.target_country,
+    target_role = f.target_role,
+    target_code = f.target_code,
+    location_text = f.location_text,
+    geo_id = f.geo_id,
+    lat = f.lat,
+    lon = f.lon,
+    action_country = f.action_country
+from (
+    select
+        e.*
+    from events as e
+    join articles as a using (article_id)
+    where e.group_id in (select group_id from touched_groups)
+    qualify row_number() over (
+        partition by e.group_id
+        order by e.event_date nulls first, a.fetched_at, e.article_id, e.sentence_idx, e.start_char
+    ) = 1
+) as f
+where event_groups.group_id = f.group_id;
+
 -- A group whose every event a reprocess took away is no more.
 delete from event_groups
-where group_id in (select group_id from released_groups)
+where group_id in (select group_id from recounted_groups)
     and group_id not in (select group_id from events where group_id is not null);

@@ -123,10 +123,13 @@ anti join article_urls using (url);
 delete from url_failures
 where url in (select url from article_urls where article_id in (select target_id from batch_articles));
 
--- Entities, mentions and events of the new articles; no stored event leaves its group.
-create or replace temp table released_groups as
-select null::varchar as group_id
-limit 0;
+-- Entities, mentions and events of the new articles. No stored event leaves its group, but a
+-- stored article that gained a copy's URL here may have gained a source: its groups are recounted.
+create or replace temp table recounted_groups as
+select distinct group_id
+from events
+where article_id in (select target_id from batch_articles where target_id <> article_id)
+    and group_id is not null;
 
 create or replace temp table derived_articles as
 select article_id

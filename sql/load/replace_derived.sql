@@ -38,8 +38,9 @@ where article_id in (select article_id from batch_articles);
 delete from mentions
 where article_id in (select article_id from batch_articles);
 
--- The groups these events belonged to: recounted once the new events are in (event_groups.sql).
-create or replace temp table released_groups as
+-- The groups these events belonged to: recounted (or dropped, when emptied) once the new events
+-- are in (event_groups.sql).
+create or replace temp table recounted_groups as
 select distinct group_id
 from events
 where article_id in (select article_id from batch_articles)
