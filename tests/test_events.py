@@ -392,3 +392,26 @@ def test_coordinated_actors_and_targets(nlp):
     assert events_of("Putin and Xi met in Beijing on Tuesday.") == [
         ("CONSULT", "040", "meet", "Putin", "Xi")]
     assert len(events_of("Russia or Belarus attacked Ukraine.")) == 1
+
+
+def test_an_adjective_complement_passes_its_subject_down(nlp):
+    # "is about to restore", "was unable to reach" (acomp -> xcomp): the subject of "is" acts
+    assert events_of("Egypt is about to restore full diplomatic relations with Qatar.") == [
+        ("SUPPORT", "050", "restore relation", "Egypt", "Qatar")]
+    [analysis] = analyze_texts([("Egypt was unable to reach an agreement with Ethiopia.", PUBLISHED)],
+                               Settings().model)
+    assert [(e.event_type, e.negated) for e in analysis.events] == [("AGREE", True)]
+
+
+def test_a_crowd_protests(nlp):
+    # a crowd is no generic actor for most events ("people visited"), but it is who protests
+    assert [e[:3] for e in events_of("Thousands of people marched in Paris against the reform.")] == [
+        ("PROTEST", "141", "march")]
+    assert events_of("People visited the museum on Sunday.") == []
+
+
+def test_the_purpose_of_a_journey_is_the_travellers_event(nlp):
+    assert events_of("The Turkish president arrived in Moscow on Monday for a two-day visit.") == [
+        ("CONSULT", "042", "visit", "Turkish", "Moscow")]
+    assert events_of("Blinken was in Beijing for talks with Wang Yi.") == [
+        ("CONSULT", "046", "talk", "Blinken", "Wang Yi")]

@@ -31,6 +31,8 @@ from transforms.nlp.lexicon import (  # re-exported: flows/nlp.py and tests impo
 )
 from transforms.records import Event
 from transforms.nlp.syntax import (
+    CROWD_NOUNS,
+    MEASURE_NOUNS,
     PLACE_LABELS,
     agent_of,
     conjunct_text,
@@ -191,9 +193,11 @@ def extract_events(doc: Doc, res: ResolvedEntities, published: date | None,
             first = trigger
             while first.dep_ == "conj" and first.head.i in own:
                 first = first.head
-            if event.actor_id is None and event.target_id is None and not _generic_actor(trigger):
+            if event.actor_id is None and event.target_id is None \
+                    and not _generic_actor(trigger, entry.event_type):
                 continue  # nobody does anything to anybody we can name: not a codable event
-            if entry.generated and (event.actor_id is None and not _generic_actor(trigger)
+            if entry.generated and (event.actor_id is None
+                                    and not _generic_actor(trigger, entry.event_type)
                                     or event.target_id is None and not (
                                         entry.event_type in _MATERIAL and (
                                             _acts_on(trigger, text) or _names_a_thing(entry)))):
@@ -255,15 +259,20 @@ def _acts_on(trigger: Token, text: str) -> bool:
     return obj is not None and obj.pos_ in ("NOUN", "PROPN")
 
 
-def _generic_actor(trigger: Token) -> bool:
+def _generic_actor(trigger: Token, event_type: str) -> bool:
     """The subject is a role even if unnamed: police, troops, rebels, protesters (CAMEO's
-    generic actors), not "I", "you" or "people" visiting a profile."""
+    generic actors), not "I", "you" or "people" visiting a profile; for a protest, a crowd
+    ("thousands of people marched": civilians, CAMEO's CVL)."""
     subj, passive = subject_of(trigger)
     if passive:
         subj = agent_of(trigger)
     if subj is None:
         return False
     lemma = noun_lemma(subj)
+    if event_type == "PROTEST" and (lemma in CROWD_NOUNS or lemma in MEASURE_NOUNS and any(
+            noun_lemma(o) in CROWD_NOUNS for p in subj.children if p.lower_ == "of"
+            for o in p.children if o.dep_ == "pobj")):
+        return True
     return lemma in GENERIC_ACTORS or any(
         noun_lemma(c) in GENERIC_ACTORS for c in subj.children if c.dep_ == "compound")
 

@@ -27,6 +27,7 @@ from transforms.nlp.syntax import (
     coordination,
     entity_of,
     noun_lemma,
+    subject_of,
 )
 from transforms.nlp.whenwhere import event_date, mention_text, places
 from transforms.records import Event
@@ -51,6 +52,10 @@ _TARGET_PREPS = {
     "MOBILIZE": ("against",),
 }
 _MOVEMENT_CODES = ("087", "15")
+# "flew to Washington for talks with Biden", "arrived in Moscow on a visit": the traveller's
+# purpose is an event of the traveller's
+_TRAVEL_VERBS = frozenset({"arrive", "fly", "travel", "go", "come", "head", "leave", "return",
+                           "land", "depart", "set", "journey", "jet", "be"})
 _BETWEEN_TYPES = frozenset({"CONSULT", "AGREE", "COOPERATE"})  # two parties or none  # "the withdrawal of Russian troops": the troops moved
 _LABOUR = frozenset({"hunger", "general", "labour", "labor", "national", "nationwide", "worker",
                      "union", "teacher", "doctor", "rail", "transport", "sit", "wildcat"})
@@ -133,6 +138,18 @@ def _modifier_acts(token: Token, res: ResolvedEntities) -> bool:
     return res.by_id[eid].label not in PLACE_LABELS or res.kind.get(eid) == "country"
 
 
+def _travel_verb(noun: Token) -> Token | None:
+    """The verb of travel whose purpose the noun is ("flew ... for talks", "arrived on a
+    visit"), or None."""
+    prep = noun.head
+    if noun.dep_ != "pobj" or prep.dep_ != "prep" or prep.lower_ not in ("for", "on"):
+        return None
+    verb = prep.head
+    if verb.pos_ in ("VERB", "AUX") and verb.lemma_.lower() in _TRAVEL_VERBS:
+        return verb
+    return None
+
+
 def _parties(heads: list[Token], res: ResolvedEntities, prev_start: int) -> list[tuple[str, str]]:
     """(entity id, phrase) of the named parties among phrases and their conjuncts."""
     return [(eid, conjunct_text(c)) for t in heads for c in coordination(t)
@@ -160,6 +177,12 @@ def _events(doc: Doc, sent: Span, index: int, noun: Token, entry: LexiconEntry,
                and _modifier_acts(c, res)]  # "Israeli airstrikes", "Houthi attack"
     target_preps = tuple(p for p in _TARGET_PREPS.get(kind, ()) if not (moved and p == "of"))
     targets = _objects(noun, target_preps)
+    traveller = _travel_verb(noun) if not actors else None
+    if traveller is not None:
+        subject, passive = subject_of(traveller)
+        actors += [subject] if subject is not None and not passive else []
+        if kind == "CONSULT" and not targets:  # "arrived in Moscow for a visit": the host
+            targets = _objects(traveller, ("to", "in"))
     pair = _objects(noun, ("between", "among"))
     actor_ids = _parties(actors, res, prev_start)
     target_ids = _parties(targets, res, prev_start)

@@ -106,7 +106,8 @@ def climb(token: Token) -> Token | None:
     """The verb a non-finite clause complements, or None at a clause with its own subject.
 
     "failed to take" (xcomp), "succeed in taking" (pcomp), "flying ... to meet" (advcl),
-    "issued a statement welcoming" (acl of a statement noun that is the verb's object).
+    "issued a statement welcoming" (acl of a statement noun that is the verb's object), "is
+    about to restore", "is ready to sign" (the adjective complements the verb: acomp).
     """
     if any(c.dep_ in ("nsubj", "nsubjpass", "csubj", "expl") for c in token.children):
         return None
@@ -114,6 +115,8 @@ def climb(token: Token) -> Token | None:
     if head.i == token.i:
         return None
     if dep in ("xcomp", "advcl") and head.pos_ in ("VERB", "AUX", "ADJ"):
+        return head
+    if dep == "acomp" and token.pos_ == "ADJ" and head.pos_ in ("VERB", "AUX"):
         return head
     if dep == "pcomp" and head.dep_ == "prep" and head.head.pos_ in ("VERB", "AUX", "ADJ"):
         return head.head
@@ -205,6 +208,9 @@ def subject_phrase(verb: Token, subject: Token) -> list[Token]:
     if subject.head.i == verb.i:
         tokens += [c for c in verb.lefts if c.i < subject.i and c.dep_ in HEADLINE_SUBJECT_DEPS
                    and c.pos_ in ("NOUN", "PROPN", "ADJ")]
+        # "Saudi Arabia, Iran restore ties": the parser gives the verb two subjects
+        tokens += [c for c in verb.lefts if c.dep_ == "nsubj" and c.i > subject.i
+                   and c.pos_ == "PROPN" and doc[c.left_edge.i - 1].text == ","]
     return sorted(set(tokens), key=lambda t: t.i)
 
 
@@ -447,4 +453,6 @@ def phrase_text(token: Token, limit: int = 12) -> str:
     left, right = token.left_edge.i, token.right_edge.i
     if right - left + 1 > limit:
         right = token.i
+    while right > token.i and doc[right].text in (",", ";", ":"):  # "Saudi Arabia, Iran restore"
+        right -= 1
     return doc[left:right + 1].text.strip()
