@@ -144,6 +144,10 @@ def test_datelines_titles_and_hyphens(nlp):
     assert ("Moon Jae-in", "PERSON") in found
     assert not [n for n, _ in found if "Feb" in n or n == "Trade"]
     assert ("Goma", "GPE") in found and ("Geneva", "GPE") in found
+    # a portfolio after "of" belongs to the ministry's name when no title follows the name
+    found = entity_names(nlp, "A Ministry of Agriculture official said the ban would stay.")
+    assert ("Ministry of Agriculture", "ORG") in found
+    assert not [n for n, _ in found if n.endswith(" of")]
 
 
 def test_place_evidence_overrules_the_model(nlp):

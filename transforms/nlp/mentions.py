@@ -152,8 +152,12 @@ def _trim(doc: Doc, start: int, end: int, label: str) -> tuple[int, int]:
         of_title = before is not None and before[1].lower_ == "of" and \
             before[0].lower_ in _TITLE_NOUNS
         if portfolio_tail or of_title:
-            while end > start and doc[end - 1].lower_ in _PORTFOLIOS:
-                end -= 1
+            cut = end
+            while cut > start and doc[cut - 1].lower_ in _PORTFOLIOS:
+                cut -= 1
+            # "Ministry of Agriculture official" names the ministry: never cut to "Ministry of"
+            if cut == start or not _loose_word(doc[cut - 1]):
+                end = cut
     return start, end
 
 
