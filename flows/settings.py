@@ -34,6 +34,10 @@ class Settings(BaseSettings):
     nlp_batch_size: int = 32
     workers: int = Field(default_factory=lambda: os.cpu_count() or 1,
                          description="processes for cleaning and NLP (1: all in the flow's process)")
+    doc_seconds: float = Field(30.0, description="seconds of a worker one document may take in the "
+                                                 "cleaning or NLP stage; past it the document is a skip "
+                                                 "(reason Timeout) and the workers restart (0: no limit; "
+                                                 "needs workers > 1)")
 
     # HTTP: politeness and safety bounds
     contact: str = Field("", description="URL or e-mail publishers can reach you at")

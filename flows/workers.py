@@ -20,7 +20,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import CancelledError, Future, ProcessPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
 from datetime import date
@@ -42,6 +42,7 @@ R = TypeVar("R")
 
 _pool: ProcessPoolExecutor | None = None
 _pool_key: tuple | None = None
+_starting: list[Future] = []  # one `_ready` per worker of a new pool, until waited for
 
 
 def clean_pages(pages: Sequence[tuple[bytes, str, FeedEntry | None]], settings: Settings,
@@ -58,11 +59,17 @@ def analyze(items: Sequence[tuple[str, date | None]], settings: Settings,
                 stage="nlp")
 
 
+class _Overdue(Exception):
+    """A chunk held its worker past its time limit."""
+
+
 def _map(fn: Callable[[list[T]], tuple[list[R], Counter]], items: list[T], settings: Settings, *,
          chunk: int, timings: Counter | None, stage: str) -> list[R | Failed]:
-    """fn over the items in chunks, in order. A chunk whose worker died is done again one item at
-    a time, so the item that kills a worker costs a `Failed`, not the batch. Raises RunStopped
-    (after killing the workers) when a stop signal comes."""
+    """fn over the items in chunks, in order. A chunk whose worker died, or that ran past
+    `doc_seconds` per item (a page that makes the parser loop), is done again one item at a time
+    on fresh workers, so that item costs a `Failed`, not the batch; the chunks the old workers
+    had not finished go to the new ones. Raises RunStopped (after killing the workers) when a
+    stop signal comes."""
     chunks = [items[i:i + chunk] for i in range(0, len(items), chunk)]
     timings = timings if timings is not None else Counter()
     pool = _get_pool(settings)
@@ -75,25 +82,41 @@ def _map(fn: Callable[[list[T]], tuple[list[R], Counter]], items: list[T], setti
             timings.update(spent)
         return results
     futures = [pool.submit(fn, part) for part in chunks]
+    _wait_ready()
     outcomes: list[list[R | Failed]] = []
-    for part, future in zip(chunks, futures):
+    for k, part in enumerate(chunks):
         try:
-            done, spent = _result(future)
-        except BrokenProcessPool:
+            # timed from when this chunk is waited for: by then the chunks before it are done,
+            # so it has a worker (the limit errs on the long side)
+            done, spent = _result(futures[k], settings.doc_seconds * len(part))
+        except (BrokenProcessPool, _Overdue) as exc:
             if runcontrol.stopped():
                 abandon()
                 raise runcontrol.RunStopped("a stop signal came during the CPU stage") from None
-            log.warning("a worker process died during the %s stage; redoing its chunk one item at a time", stage)
-            if _pool is pool:  # a broken pool takes no more work: the next _get_pool starts fresh workers
-                shutdown()
+            if isinstance(exc, _Overdue):
+                log.warning("a %s chunk of %d held a worker past %.0f s; restarting the workers and "
+                            "redoing it one item at a time", stage, len(part), settings.doc_seconds * len(part))
+                abandon()
+            else:
+                log.warning("a worker process died during the %s stage; redoing its chunk one item at a time", stage)
+                if _pool is pool:  # a broken pool takes no more work: the next _get_pool starts fresh workers
+                    shutdown()
             done, spent = _one_at_a_time(fn, part, settings, stage)
+            pool = _get_pool(settings)
+            for j in range(k + 1, len(chunks)):  # what the old workers had not finished
+                f = futures[j]
+                if not (f.done() and not f.cancelled() and f.exception() is None):
+                    futures[j] = pool.submit(fn, chunks[j])
+            _wait_ready()
         outcomes.append(done)
         timings.update(spent)
     return [r for done in outcomes for r in done]
 
 
-def _result(future: Future):
-    """The future's result, waiting in short steps so that a stop signal is noticed."""
+def _result(future: Future, limit: float = 0.0):
+    """The future's result, waiting in short steps so that a stop signal is noticed; raises
+    _Overdue after `limit` seconds (0: no limit)."""
+    started = time.monotonic()
     while True:
         try:
             return future.result(timeout=0.2)
@@ -101,17 +124,27 @@ def _result(future: Future):
             if runcontrol.stopped():
                 abandon()
                 raise runcontrol.RunStopped("a stop signal came during the CPU stage") from None
+            if limit and time.monotonic() - started > limit:
+                raise _Overdue from None
 
 
 def _one_at_a_time(fn, items: list, settings: Settings, stage: str) -> tuple[list, Counter]:
     results, timings = [], Counter()
     for item in items:
         try:
-            done, spent = _result(_get_pool(settings).submit(fn, [item]))
+            future = _get_pool(settings).submit(fn, [item])
+            _wait_ready()
+            done, spent = _result(future, settings.doc_seconds)
         except BrokenProcessPool as exc:
             shutdown()  # this item broke the pool: the next _get_pool starts fresh workers
             results.append(Failed(stage, "BrokenProcessPool",
                                   f"the worker process died on this document ({exc})"[:500]))
+            continue
+        except _Overdue:
+            abandon()  # the worker is still on it: kill it; the next _get_pool starts fresh workers
+            log.warning("a document held a %s worker past %.0f s: skipped", stage, settings.doc_seconds)
+            results.append(Failed(stage, "Timeout",
+                                  f"the document held a worker for more than {settings.doc_seconds:g} s"))
             continue
         results.extend(done)
         timings.update(spent)
@@ -144,14 +177,21 @@ def _analyze_chunk(work: list[tuple[str, date | None, str, int, Path | None]]) -
 
 def prestart(settings: Settings) -> None:
     """Start the workers now (each loads the model), without waiting for them."""
-    pool = _get_pool(settings)
-    if pool is not None:
-        for _ in range(settings.workers):
-            pool.submit(_ready)
+    _get_pool(settings)
 
 
 def _ready() -> None:
     """Nothing: a worker that ran this has started and loaded the model."""
+
+
+def _wait_ready() -> None:
+    """Wait until a new pool's workers have started and loaded the model: a time limit counts
+    from there, not from the seconds a restart takes."""
+    while _starting:
+        try:
+            _result(_starting.pop())
+        except (BrokenProcessPool, CancelledError):
+            pass  # a worker that cannot start fails the real work too, and is handled there
 
 
 def _get_pool(settings: Settings) -> ProcessPoolExecutor | None:
@@ -166,6 +206,8 @@ def _get_pool(settings: Settings) -> ProcessPoolExecutor | None:
         _pool = ProcessPoolExecutor(settings.workers, mp_context=multiprocessing.get_context("spawn"),
                                     initializer=_start_worker, initargs=(settings.model, os.getpid()))
         _pool_key = key
+        # one start-up task per worker: each worker process starts (and loads the model) now
+        _starting[:] = [_pool.submit(_ready) for _ in range(settings.workers)]
     return _pool
 
 
@@ -191,6 +233,7 @@ def shutdown() -> None:
     if _pool is not None:
         _pool.shutdown(wait=True, cancel_futures=True)
     _pool, _pool_key = None, None
+    _starting.clear()
 
 
 def abandon() -> None:
@@ -203,6 +246,7 @@ def abandon() -> None:
         for process in processes:
             process.kill()
     _pool, _pool_key = None, None
+    _starting.clear()
 
 
 # At exit of this process, whatever kind it is. A multiprocessing child (Prefect's runner starts

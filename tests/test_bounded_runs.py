@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections import Counter
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -158,6 +159,37 @@ def test_a_batch_the_database_refuses_is_merged_article_by_article(env):
     assert warehouse.load_staged(env.db, env.staging_dir, wait=5)["batches"] == 0
     with duckdb.connect(str(env.db), read_only=True) as con:
         assert con.execute("select count(*) from loaded_batches").fetchone()[0] == before
+
+
+def _hanging_chunk(items: list[str]) -> tuple[list[str], Counter]:
+    """A stand-in for the cleaning stage (module level: the spawned workers import it) on which
+    the page "hang" never ends, as a page that makes a parser loop would."""
+    out = []
+    for item in items:
+        if item == "hang":
+            time.sleep(600)
+        out.append(item.upper())
+    return out, Counter(clean=0.0)
+
+
+def test_a_document_that_holds_a_worker_costs_itself_and_the_workers_restart():
+    """With real worker processes: the chunk with the hanging page runs past its limit, the
+    workers are killed and restarted, the chunk is redone page by page, the hanging page is one
+    `Failed` (reason Timeout) and every other page of the batch comes back, in order."""
+    from flows import workers
+    from flows.settings import Settings
+    from transforms.records import Failed
+
+    items = ["a", "b", "hang", "c", "d", "e", "f", "g"]
+    started = time.monotonic()
+    try:
+        out = workers._map(_hanging_chunk, items, Settings(workers=2, doc_seconds=2), chunk=2,
+                           timings=None, stage="clean")
+    finally:
+        workers.abandon()
+    assert out[:2] + out[3:] == ["A", "B", "C", "D", "E", "F", "G"]
+    assert isinstance(out[2], Failed) and (out[2].stage, out[2].reason) == ("clean", "Timeout")
+    assert time.monotonic() - started < 120  # not the 600 s the page would hold a worker
 
 
 # -- one huge feed, one failing host, a deadline ---------------------------------------------

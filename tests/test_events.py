@@ -415,3 +415,16 @@ def test_the_purpose_of_a_journey_is_the_travellers_event(nlp):
         ("CONSULT", "042", "visit", "Turkish", "Moscow")]
     assert events_of("Blinken was in Beijing for talks with Wang Yi.") == [
         ("CONSULT", "046", "talk", "Blinken", "Wang Yi")]
+
+
+def test_a_government_unnamed_is_a_generic_actor(nlp):
+    # like "police" or "troops": CAMEO codes "the government" (---GOV) though no name is given
+    assert events_of("The junta lifted the curfew in the capital on Sunday.") == [
+        ("RETREAT", "0813", "lift curfew", "", "")]
+
+
+def test_what_is_provided_with_is_the_object_that_types_the_aid(nlp):
+    # "provided Ukraine with air defence systems": Ukraine is the party, the systems the aid
+    assert events_of("The United States provided Ukraine with air defence systems.") == [
+        ("AID", "072", "provide", "United States", "Ukraine")]
+    assert events_of("The minister provided reporters with details.") == []

@@ -73,12 +73,12 @@ PERSON_NOUNS = frozenset(EVIDENCE_NOUNS["PERSON"]) | frozenset({
 # "issued a statement welcoming": the participle is the event. Not "calls to withdraw": that is
 # a demand, and the withdrawal has not happened.
 # Unnamed but codable actors: armed and security forces, groups, officials, crowds in protest.
-GENERIC_ACTORS = (MILITARY_NOUNS | GROUP_NOUNS | CROWD_NOUNS) - {
+GENERIC_ACTORS = (MILITARY_NOUNS | GROUP_NOUNS | CROWD_NOUNS | GOVERNMENT_NOUNS) - {
     "people", "man", "woman", "fan", "thousand", "hundred", "dozen", "member", "side", "team",
     "unit", "agent", "network", "wing", "body",
     "company", "firm", "head", "camp", "target", "position", "youth", "consumer", "shopper",
     "president", "premier", "chancellor", "king", "queen", "emir", "monarch", "ruler",
-    "voter", "patient", "victim", "driver",
+    "voter", "patient", "victim", "driver", "state", "leadership",
 }
 LIGHT_NOUNS = frozenset({
     "statement", "communique", "letter", "message", "declaration", "tweet", "post", "speech",

@@ -70,6 +70,10 @@ def _fits_object(entry: LexiconEntry, obj: Token | None, res: ResolvedEntities,
         for c in children
     ):
         return True
+    # "provided Ukraine with air defence systems": the party is the object, the thing "with"
+    if any(_obj_lemmas(o) & entry.objects for c in children if c.dep_ == "prep" and c.lower_ == "with"
+           for o in c.children if o.dep_ == "pobj"):
+        return True
     if obj is None:
         return False
     lemmas = _obj_lemmas(obj)
