@@ -428,3 +428,20 @@ def test_what_is_provided_with_is_the_object_that_types_the_aid(nlp):
     assert events_of("The United States provided Ukraine with air defence systems.") == [
         ("AID", "072", "provide", "United States", "Ukraine")]
     assert events_of("The minister provided reporters with details.") == []
+
+
+def test_who_warned_they_would_act_is_the_generic_actor(nlp):
+    assert [e[:4] for e in events_of("The rebels warned they would attack the capital if the "
+                                     "government did not resign.")] == [("THREATEN", "138", "warn attack", "")]
+
+
+def test_a_progressive_the_parser_misreads_keeps_its_subject(nlp):
+    assert events_of("Qatar is mediating between Israel and Hamas.") == [
+        ("CONSULT", "045", "mediate", "Qatar", "Israel")]
+
+
+def test_an_accusation_of_crimes_is_no_charge(nlp):
+    # PETRARCH's BLAME synset codes "(OF &CRIME)" 173 (a legal charge) for all its verbs; the
+    # preposition hangs on the object here, and the hand row for "accuse ... of" still applies
+    assert events_of("Amnesty International accused the army of war crimes.") == [
+        ("ACCUSE", "112", "accuse", "Amnesty International", "")]

@@ -266,6 +266,10 @@ def _generic_actor(trigger: Token, event_type: str) -> bool:
     subj, passive = subject_of(trigger)
     if passive:
         subj = agent_of(trigger)
+    if subj is not None and subj.lower_ in ("they", "it", "we"):
+        clause = (governors(trigger) or [trigger])[-1]  # "the rebels warned they would attack"
+        if clause.dep_ == "ccomp" and clause.head.pos_ in ("VERB", "AUX"):
+            subj = subject_of(clause.head)[0] or subj
     if subj is None:
         return False
     lemma = noun_lemma(subj)

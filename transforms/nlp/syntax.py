@@ -118,6 +118,8 @@ def climb(token: Token) -> Token | None:
         return head
     if dep == "acomp" and token.pos_ == "ADJ" and head.pos_ in ("VERB", "AUX"):
         return head
+    if dep == "attr" and token.pos_ == "VERB" and head.pos_ == "AUX":
+        return head  # "Qatar is mediating": a progressive the parser read as "is" + attribute
     if dep == "pcomp" and head.dep_ == "prep" and head.head.pos_ in ("VERB", "AUX", "ADJ"):
         return head.head
     if dep == "acl" and head.lemma_.lower() in LIGHT_NOUNS and head.dep_ in ("dobj", "nsubjpass"):

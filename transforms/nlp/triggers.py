@@ -62,7 +62,10 @@ def _fits_object(entry: LexiconEntry, obj: Token | None, res: ResolvedEntities,
         return obj is None
     children = list(verb.children) if verb is not None else []
     required = {o[1:] for o in entry.objects if o.startswith("+")}
-    if required and any(c.dep_ == "prep" and c.lower_ in required for c in children):
+    # the preposition on the verb, or on its object as the parser often hangs it ("accused the
+    # army of war crimes", "asked the government for help")
+    below = children + (list(obj.children) if obj is not None else [])
+    if required and any(c.dep_ == "prep" and c.lower_ in required for c in below):
         return True
     if "XCOMP" in entry.objects and any(  # the parser often calls "asked X ... to help" advcl
         c.dep_ == "xcomp" or c.dep_ == "advcl" and any(a.dep_ == "aux" and a.lower_ == "to"
