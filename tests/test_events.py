@@ -445,3 +445,11 @@ def test_an_accusation_of_crimes_is_no_charge(nlp):
     # preposition hangs on the object here, and the hand row for "accuse ... of" still applies
     assert events_of("Amnesty International accused the army of war crimes.") == [
         ("ACCUSE", "112", "accuse", "Amnesty International", "")]
+
+
+def test_the_judiciary_acts_and_drills_are_a_show_of_force_by_a_state(nlp):
+    assert events_of("Prosecutors charged the former minister with corruption.") == [
+        ("COERCE", "173", "charge", "", "")]
+    assert [e[:4] for e in events_of("Russia and China held joint naval drills in the Sea of Japan.")] == [
+        ("MOBILIZE", "150", "hold drill", "Russia"), ("MOBILIZE", "150", "hold drill", "China")]
+    assert events_of("The students held a drill.") == []  # a fire drill: no state, no force

@@ -33,6 +33,8 @@ GROUP_NOUNS = MILITARY_NOUNS | frozenset({
     "council", "committee", "network", "agency", "company", "firm", "party", "wing",
     # office holders stand for their state: "the Sri Lankan president", "Iran's president"
     "president", "premier", "chancellor", "king", "queen", "emir", "monarch", "ruler",
+    # who commits violence stands for whom he belongs to: "Taliban attackers", "ISIS bombers"
+    "attacker", "assailant", "bomber", "kidnapper", "abductor", "hijacker", "pirate", "raider",
     # what is attacked stands for whom it belongs to: "al-Shabaab positions", "Houthi targets"
     "position", "target", "stronghold", "outpost", "hideout", "headquarters", "installation",
 })
@@ -73,7 +75,9 @@ PERSON_NOUNS = frozenset(EVIDENCE_NOUNS["PERSON"]) | frozenset({
 # "issued a statement welcoming": the participle is the event. Not "calls to withdraw": that is
 # a demand, and the withdrawal has not happened.
 # Unnamed but codable actors: armed and security forces, groups, officials, crowds in protest.
-GENERIC_ACTORS = (MILITARY_NOUNS | GROUP_NOUNS | CROWD_NOUNS | GOVERNMENT_NOUNS) - {
+# the judiciary acts by its office: "a court sentenced", "prosecutors charged" (CAMEO's JUD)
+JUDICIAL_NOUNS = frozenset({"court", "judge", "prosecutor", "tribunal", "magistrate", "jury"})
+GENERIC_ACTORS = (MILITARY_NOUNS | GROUP_NOUNS | CROWD_NOUNS | GOVERNMENT_NOUNS | JUDICIAL_NOUNS) - {
     "people", "man", "woman", "fan", "thousand", "hundred", "dozen", "member", "side", "team",
     "unit", "agent", "network", "wing", "body",
     "company", "firm", "head", "camp", "target", "position", "youth", "consumer", "shopper",

@@ -19,6 +19,7 @@ from transforms.nlp.lexicon import Lexicon, LexiconEntry, quad_class
 from transforms.nlp.patterns import BLOCKED, match_generated
 from transforms.nlp.syntax import (
     CROWD_NOUNS,
+    GOVERNMENT_NOUNS,
     GROUP_NOUNS,
     LIGHT_NOUNS,
     MEASURE_NOUNS,
@@ -110,6 +111,10 @@ def _fits_subject(entry: LexiconEntry, subj: Token | None, res: ResolvedEntities
         or subj.lower_ in ("he", "she", "they", "we", "who")
     ):
         return True  # someone acted: not "the storm killed", "the curbs threaten"
+    if "STATE" in entry.subjects and (  # a named party, armed forces, a government: no crowd
+        eid and res.by_id[eid].label in _AGENT_LABELS or lemma in MILITARY_NOUNS or lemma in GOVERNMENT_NOUNS
+    ):
+        return True
     return "CROWD" in entry.subjects and lemma in CROWD_NOUNS
 
 
