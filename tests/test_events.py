@@ -453,3 +453,9 @@ def test_the_judiciary_acts_and_drills_are_a_show_of_force_by_a_state(nlp):
     assert [e[:4] for e in events_of("Russia and China held joint naval drills in the Sea of Japan.")] == [
         ("MOBILIZE", "150", "hold drill", "Russia"), ("MOBILIZE", "150", "hold drill", "China")]
     assert events_of("The students held a drill.") == []  # a fire drill: no state, no force
+
+
+def test_a_headline_whose_actor_is_a_role(nlp):
+    assert events_of("Police fire tear gas at protesters in Nairobi") == [
+        ("ASSAULT", "175", "fire gas", "", "")]
+    assert events_of("Protesters storm parliament in Baghdad") == [("PROTEST", "145", "storm", "", "")]

@@ -72,7 +72,10 @@ def headline_events(doc: Doc, sent: Span, index: int, res: ResolvedEntities, lex
             doc, after, sent.end, _TARGET_PREPS, res, prev_start)
         if entry.event_type in SYMMETRIC and len(actors) > 1 and not targets:
             actors, targets = actors[:1], actors[1:2]
-        if entry.generated and not targets or not actors and not targets:
+        # nobody named on either side: an event still when the actor is a role ("Police fire
+        # tear gas at protesters", "Protesters storm parliament"), as for a parsed verb
+        generic = not actors and any(noun_lemma(t) in GENERIC_ACTORS for t in left)
+        if entry.generated and not targets or not actors and not targets and not generic:
             continue
         location = next((eid for eid in _after_prep(doc, after, sent.end, {"in", "at"}, res,
                                                      prev_start, places_only=True)), None)
