@@ -459,3 +459,10 @@ def test_a_headline_whose_actor_is_a_role(nlp):
     assert events_of("Police fire tear gas at protesters in Nairobi") == [
         ("ASSAULT", "175", "fire gas", "", "")]
     assert events_of("Protesters storm parliament in Baghdad") == [("PROTEST", "145", "storm", "", "")]
+
+
+def test_money_in_aid_and_arms_laid_down(nlp):
+    assert [e[:4] for e in events_of("Germany pledged 500 million euros in aid to Ukraine.")] == [
+        ("AGREE", "030", "pledge", "Germany")]
+    assert events_of("Rebels laid down their arms.") == [("RETREAT", "0873", "lay down arm", "", "")]
+    assert events_of("She laid down the book.") == []

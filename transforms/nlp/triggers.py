@@ -39,13 +39,20 @@ BLOCKERS = frozenset({"deny", "dismiss", "rule", "order", "instruct", "tell", "d
                       "want", "wish", "hope", "need", "like", "prefer", "see", "fear"})
 
 
+_MONEY_NOUNS = frozenset({"dollar", "euro", "pound", "yen", "yuan", "rupee", "franc", "rouble",
+                          "ruble", "shekel", "riyal", "dirham", "lira", "$", "€", "£"})
+
+
 def _obj_lemmas(obj: Token) -> set[str]:
     """The object's lemma, its compounds', and a measured noun's ("aid convoys" -> convoy, aid;
     "companies of soldiers" -> company, soldier)."""
     lemmas = {noun_lemma(obj)} | {noun_lemma(c) for c in obj.children if c.dep_ == "compound"}
-    if noun_lemma(obj) in MEASURE_NOUNS or obj.like_num:  # "two companies of soldiers"
+    measured = noun_lemma(obj) in MEASURE_NOUNS or obj.like_num  # "two companies of soldiers"
+    # "500 million euros in aid", "$2 billion in loans"
+    money = noun_lemma(obj) in _MONEY_NOUNS or any(c.lower_ in _MONEY_NOUNS for c in obj.children)
+    if measured or money:
         for prep in obj.children:
-            if prep.dep_ == "prep" and prep.lower_ == "of":
+            if prep.dep_ == "prep" and (prep.lower_ == "of" or money and prep.lower_ == "in"):
                 for pobj in prep.children:
                     if pobj.dep_ == "pobj":
                         lemmas |= _obj_lemmas(pobj)
