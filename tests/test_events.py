@@ -466,3 +466,9 @@ def test_money_in_aid_and_arms_laid_down(nlp):
         ("AGREE", "030", "pledge", "Germany")]
     assert events_of("Rebels laid down their arms.") == [("RETREAT", "0873", "lay down arm", "", "")]
     assert events_of("She laid down the book.") == []
+
+
+def test_receiving_a_counterpart_hosts_a_visit(nlp):
+    assert events_of("The Saudi foreign minister received his Iranian counterpart in Riyadh.") == [
+        ("CONSULT", "043", "receive counterpart", "Saudi", "Iranian")]
+    assert events_of("Ukraine received a shipment of tanks.") == []

@@ -29,7 +29,7 @@ GROUP_NOUNS = MILITARY_NOUNS | frozenset({
     "legislator", "minister", "spokesman", "spokeswoman", "spokesperson", "representative",
     "member", "leader", "commander", "chief", "head", "supporter", "ally", "backer", "camp",
     "side", "mission", "team", "authority", "regime", "administration", "agent", "operative",
-    "ambassador", "movement", "organisation", "organization", "alliance", "front", "association",
+    "ambassador", "counterpart", "movement", "organisation", "organization", "alliance", "front", "association",
     "council", "committee", "network", "agency", "company", "firm", "party", "wing",
     # office holders stand for their state: "the Sri Lankan president", "Iran's president"
     "president", "premier", "chancellor", "king", "queen", "emir", "monarch", "ruler",
