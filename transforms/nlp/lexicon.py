@@ -114,7 +114,8 @@ class LexiconEntry:
 
     A row applies when its constraints hold: `objects` (lemmas of the direct object, or the
     classes PLACE / PERSON / ENTITY) and `subjects` (lemmas of the subject's head, or the classes
-    MILITARY / CROWD / AGENT / STATE: a named party, armed forces or a government). Rows of one trigger are tried in file order; the first that fits wins.
+    MILITARY / CROWD / AGENT / STATE: a named party, armed forces or a government). Rows of one
+    trigger are tried in file order; the first that fits wins.
     """
 
     trigger: str  # verb lemma ("withdraw") or verb + particle/preposition ("pull out", "call for")

@@ -72,11 +72,11 @@ PERSON_NOUNS = frozenset(EVIDENCE_NOUNS["PERSON"]) | frozenset({
     "opponent", "dissident", "protester", "worker", "leader", "official", "man", "woman",
     "child", "person", "people", "politician", "member", "suspect",
 })
-# "issued a statement welcoming": the participle is the event. Not "calls to withdraw": that is
-# a demand, and the withdrawal has not happened.
-# Unnamed but codable actors: armed and security forces, groups, officials, crowds in protest.
 # the judiciary acts by its office: "a court sentenced", "prosecutors charged" (CAMEO's JUD)
 JUDICIAL_NOUNS = frozenset({"court", "judge", "prosecutor", "tribunal", "magistrate", "jury"})
+# "issued a statement welcoming": the participle is the event. Not "calls to withdraw": that is
+# a demand, and the withdrawal has not happened.
+# Unnamed but codable actors: armed and security forces, groups, officials, governments, courts.
 GENERIC_ACTORS = (MILITARY_NOUNS | GROUP_NOUNS | CROWD_NOUNS | GOVERNMENT_NOUNS | JUDICIAL_NOUNS) - {
     "people", "man", "woman", "fan", "thousand", "hundred", "dozen", "member", "side", "team",
     "unit", "agent", "network", "wing", "body",
