@@ -56,7 +56,7 @@ GOLDSTEIN_PATH = SEEDS_DIR / "cameo_goldstein.tsv"
 # Bump when the extractor code (transforms/ names, gazetteer, mentions, entities, syntax, lexicon,
 # triggers, events, dates, nlp) changes what it produces for the same input; NLP_VERSION then
 # changes and a reprocess can find stale rows.
-NLP_CODE_VERSION = "7"
+NLP_CODE_VERSION = "8"
 
 PARAGRAPHS = "newsduck_paragraphs"
 
@@ -90,17 +90,25 @@ def _dateline_end(doc: Doc, start: int) -> int | None:
     """Index of the first token after a wire dateline at `start`, or None if there is none.
 
     Recognised: "Tripoli: ...", "TRIPOLI - ...", "Tripoli (Reuters) - ...", "Bamako, Jan 10 - ...",
-    "Cucuta, Colombia, Feb 23 - ..." (a place of up to four capitalised words, optionally a
-    second place and a date, optionally an agency in brackets, then a colon or a dash).
+    "Cucuta, Colombia, Feb 23 - ...", "ST. LOUIS, MO., March 25 - ..." (a place of up to four
+    capitalised words or abbreviations, optionally a second place and a date, optionally an
+    agency in brackets, then a colon or a dash).
     """
     n = len(doc)
 
     def words(i: int) -> int:
-        j = i
-        while j < n and j - i < 4 and (doc[j].is_alpha or _ABBREVIATION.match(doc[j].text)) \
-                and (doc[j].is_title or doc[j].is_upper) \
-                and doc[j].lower_.rstrip(".") not in _MONTH_WORDS:
-            j += 1
+        j, count = i, 0
+        while j < n and count < 4:
+            token = doc[j]
+            if token.text == "." and j > i and not doc[j - 1].whitespace_:
+                j += 1  # the tokenizer split the period off "ST. LOUIS" or "MO.,"
+                continue
+            word = token.text.rstrip(".")  # "Calif.", "Wash."
+            if not (word.isalpha() or _ABBREVIATION.match(token.text)) \
+                    or not (word.istitle() or word.isupper()) \
+                    or word.lower() in _MONTH_WORDS:
+                break
+            j, count = j + 1, count + 1
         return j
 
     i = words(start)

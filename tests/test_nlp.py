@@ -44,6 +44,12 @@ def test_paragraphs_and_datelines_start_sentences(nlp):
                          "Venezuelan President Nicolas Maduro broke relations.",
                          "Goma, 28 Feb -", "MSF suspended its work in Butembo on Thursday."]
     assert sents[4].startswith("Khalifa Haftar - the eastern commander")
+    # Reuters' US datelines abbreviate the state, and spaCy splits some periods off
+    doc = nlp("ST. LOUIS, MO., March 25 - Pantera's Corp said it agreed to buy ten restaurants.\n"
+              "IRVINE, Calif., March 26 - Bomed Medical Manufacturing Ltd said it signed contracts.")
+    sents = [s.text.strip() for s in doc.sents if s.text.strip()]
+    assert sents[0] == "ST. LOUIS, MO., March 25 -" and sents[1].startswith("Pantera's Corp said")
+    assert sents[2] == "IRVINE, Calif., March 26 -" and sents[3].startswith("Bomed Medical")
 
 
 def test_seed_article_entities(nlp, seed_text):
