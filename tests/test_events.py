@@ -472,3 +472,41 @@ def test_receiving_a_counterpart_hosts_a_visit(nlp):
     assert events_of("The Saudi foreign minister received his Iranian counterpart in Riyadh.") == [
         ("CONSULT", "043", "receive counterpart", "Saudi", "Iranian")]
     assert events_of("Ukraine received a shipment of tanks.") == []
+
+
+def test_an_anonymous_source_requests_nothing(nlp):
+    # Reuters' formula; "asked the UN not to intervene" is still a request
+    assert events_of("A Pentagon official, who asked not to be identified, told Reuters.") == []
+    assert events_of("One bond trader who asked not to be named said buying was heavy.") == []
+    assert [e[:2] for e in events_of("Iraq asked the UN not to intervene.")] == [("REQUEST", "100")]
+
+
+def test_the_subject_of_a_passive_does_what_its_infinitive_says(nlp):
+    # "is expected to ask", "were allowed to press": the passive's subject is the actor
+    assert [e[:4] for e in events_of("Central bank governor Francisco Gros is expected to ask "
+                                     "banks for a rollover.")] == [
+        ("REQUEST", "100", "ask", "Francisco Gros")]
+    assert [e[:4] for e in events_of("Iran was asked to release the sailors.")] == [
+        ("REQUEST", "100", "ask", "")]  # "asked" itself: Iran is whom it was asked of
+
+
+def test_declining_to_act_negates_the_act(nlp):
+    [ev] = analyze("Ortiz Mena declined to agree with the estimates of the World Bank.").events
+    assert (ev.event_type, ev.negated) == ("AGREE", True)
+
+
+def test_meeting_a_demand_is_no_meeting(nlp):
+    assert [e[:5] for e in events_of("Putin met Erdogan in Sochi.")] == [
+        ("CONSULT", "040", "meet", "Putin", "Erdogan")]
+    assert [e[:4] for e in events_of("Putin and Erdogan met in Sochi.")][0] == (
+        "CONSULT", "040", "meet", "Putin")
+    assert events_of("Iran failed to meet the deadline set by the IAEA.") == []
+    assert events_of("Algeria's gas would only serve to meet peak demand.") == []
+
+
+def test_a_pattern_written_for_a_phrasal_verb_needs_its_particle(nlp):
+    # PETRARCH's GO_SOMEWHERE block holds "(OF TALKS)" 164 from PULLED_OUT; "attend" is in it too
+    assert [e[:3] for e in events_of("Iran walked out of the talks in Geneva.")] == [
+        ("SANCTION", "164", "walk out")]
+    assert "SANCTION" not in {e[0] for e in events_of("The minister would attend the opening of "
+                                                     "the talks in London on Monday.")}

@@ -100,6 +100,9 @@ class DepPattern:
     # words of which one must be near the verb for the pattern to hold (its first constraint's):
     # a cheap test before the full match; empty for a pattern of auxiliaries only
     anchor: frozenset[str] = frozenset()
+    # the particle of the phrasal verb(s) it was written for ("(OF TALKS)" under PULLED_OUT):
+    # it holds only for a verb with that particle, not for "attend" of the same block
+    particles: frozenset[str] = frozenset()
 
     @property
     def size(self) -> int:
@@ -233,6 +236,25 @@ def _noun_spec(phrase: str, synsets: Mapping[str, list[str]]) -> NounSpec:
     return tuple(alts)
 
 
+# particles of phrasal verbs, as PETRARCH's comments name them ("PULLED_OUT", "SET_UP")
+PHRASAL_PARTICLES = frozenset({"up", "down", "out", "off", "back", "away", "over", "in", "on",
+                               "forward", "aside", "together", "through", "around", "along",
+                               "ahead", "apart"})
+
+
+def origin_particles(origin: str) -> frozenset[str]:
+    """The particles of the verbs a pattern's comment names, when every one of them is phrasal
+    ("PULLED_OUT" -> {"out"}; "CARRIED_OUT , CARRY_OUT" -> {"out"}); empty when any is not."""
+    found: set[str] = set()
+    for verb in origin.split(","):
+        words = verb.strip().lower().split("_")
+        particles = {w for w in words[1:] if w in PHRASAL_PARTICLES}
+        if not particles:
+            return frozenset()
+        found |= particles
+    return frozenset(found)
+
+
 def _anchor(pattern: DepPattern) -> frozenset[str]:
     for specs in (pattern.words, pattern.subject):
         if specs:
@@ -264,7 +286,8 @@ def _parse_generated(records: Iterable[Mapping[str, object]]
                                      str(p.get("role") or ""))
                             for p in record["preps"]),  # type: ignore[union-attr]
                 target=str(record.get("target") or ""), line=int(record.get("line") or 0))  # type: ignore[arg-type]
-            pattern = replace(pattern, anchor=_anchor(pattern))
+            pattern = replace(pattern, anchor=_anchor(pattern),
+                              particles=origin_particles(str(record.get("origin") or "")))
             entry = _entry(str(record["block"]).lower(), record, pattern)
             if entry is not None:
                 patterns.setdefault(str(record["block"]), []).append(entry)

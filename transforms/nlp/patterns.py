@@ -186,6 +186,9 @@ def match_generated(verb: Token, senses: tuple[VerbSense, ...], subject: Token |
                 anchor = entry.pattern.anchor  # type: ignore[union-attr]
                 if anchor and anchor.isdisjoint(present):
                     continue  # its first word is nowhere near the verb
+                phrasal = entry.pattern.particles  # type: ignore[union-attr]
+                if phrasal and phrasal.isdisjoint(sense.after) and phrasal.isdisjoint(ctx.near):
+                    continue  # written for "pulled out": not for "attend" of its block
                 ok, named = match_pattern(entry.pattern, ctx)  # type: ignore[arg-type]
                 if not ok:
                     continue

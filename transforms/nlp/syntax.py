@@ -145,6 +145,7 @@ def governors(token: Token) -> list[Token]:
 def subject_of(token: Token) -> tuple[Token | None, bool]:
     """The subject of a trigger, climbing to the verb it complements; (subject, passive)."""
     current: Token | None = token
+    via = ""  # how the climb reached `current`
     while current is not None:
         # the subject, or one the parser hung on the auxiliary ("the minister did ... scrap")
         kids = list(current.children)
@@ -153,13 +154,16 @@ def subject_of(token: Token) -> tuple[Token | None, bool]:
             if c.dep_ in ("nsubj", "csubj"):
                 return c, False
             if c.dep_ == "nsubjpass":
-                return c, True
+                # "Gros is expected to ask", "companies were allowed to press": a passive's
+                # subject does what its infinitive complement says
+                return c, via != "xcomp"
         if current.dep_ == "relcl" and current.head.pos_ in ("NOUN", "PROPN"):
             return current.head, False  # "forces, which took ..." without a pronoun
         if current is token:
             headline = headline_subject(token) or _to_headline_subject(token)
             if headline is not None:
                 return headline, False
+        via = current.dep_
         current = climb(current)
     return None, False
 

@@ -61,7 +61,8 @@ def _obj_lemmas(obj: Token) -> set[str]:
 
 def _fits_object(entry: LexiconEntry, obj: Token | None, res: ResolvedEntities,
                  verb: Token | None = None) -> bool:
-    """The row's object constraint, any of: lemmas; PLACE / PERSON / ENTITY; XCOMP (a
+    """The row's object constraint, any of: lemmas; PLACE / PERSON / ENTITY / PARTY (a named
+    party, people or a group of them: "met officials", not "met the demand"); XCOMP (a
     to-infinitive: "offered to mediate"); +prep ("talked with/to someone", "asked for"); or
     NONE alone (intransitive: "protesters demonstrated", not "demonstrate ways")."""
     if not entry.objects:
@@ -96,6 +97,11 @@ def _fits_object(entry: LexiconEntry, obj: Token | None, res: ResolvedEntities,
         return True
     if "PERSON" in entry.objects and (label == "PERSON" or lemmas & PERSON_NOUNS):
         return True
+    if "PARTY" in entry.objects and (
+        label in _AGENT_LABELS or obj.pos_ == "PRON"
+        or lemmas & (PERSON_NOUNS | GROUP_NOUNS | GOVERNMENT_NOUNS | CROWD_NOUNS | _PARTY_NOUNS)
+    ):
+        return True
     return "ENTITY" in entry.objects and bool(label)
 
 
@@ -126,6 +132,8 @@ def _fits_subject(entry: LexiconEntry, subj: Token | None, res: ResolvedEntities
 
 
 _AGENT_LABELS = frozenset({"PERSON", "ORG", "GPE", "NORP"})  # not "the Black Death"
+_PARTY_NOUNS = frozenset({"colleague", "partner", "creditor", "investor", "banker", "union",
+                          "executive", "counterpart", "delegate", "rival", "opposition"})
 _INDEFINITE = frozenset({"anyone", "anybody", "whoever", "everyone", "everybody", "those",
                          "someone", "somebody", "anything", "whatever"})
 
@@ -174,6 +182,8 @@ def match_trigger(token: Token, lexicon: Lexicon, res: ResolvedEntities) -> tupl
         return None  # "forces backed by Turkey", "a deal meant to reopen ports": not events
     if token.i in res.token_entity:
         return None  # "Volatiles Investigating Polar Exploration Rover" is a name
+    if _anonymity(token):
+        return None  # "an official who asked not to be named" requests nothing
     lemma = token.lemma_.lower()
     particles = [c.lower_ for c in token.children if c.dep_ == "prt"]
     preps = [c.lower_ for c in token.children if c.dep_ == "prep"]
@@ -211,6 +221,15 @@ def match_trigger(token: Token, lexicon: Lexicon, res: ResolvedEntities) -> tupl
         if found is not None and found is not BLOCKED:
             return found
     return None
+
+
+_SOURCE_NAMING = frozenset({"identify", "name", "quote"})
+
+
+def _anonymity(token: Token) -> bool:
+    """The news formula of an anonymous source: asked or requested "not to be identified"."""
+    return any(c.dep_ == "xcomp" and c.lemma_.lower() in _SOURCE_NAMING
+               and any(g.dep_ == "neg" for g in c.children) for c in token.children)
 
 
 def _senses(token: Token, lemma: str, lexicon: Lexicon) -> tuple:

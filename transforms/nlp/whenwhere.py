@@ -13,7 +13,7 @@ from transforms.nlp.entities import ResolvedEntities
 from transforms.nlp.mentions import EVIDENCE_NOUNS
 from transforms.nlp.syntax import PLACE_LABELS, PLACE_NOUNS, subtree_bfs
 
-FAIL = frozenset({"fail", "unable", "unwilling"})  # "failed to", "was unable to reach"
+FAIL = frozenset({"fail", "unable", "unwilling", "decline"})  # "failed to", "was unable to reach", "declined to"
 FUTURE_AUX = frozenset({"will", "'ll", "shall", "would"})  # "said he would travel on Monday"
 # the place ranks of prepositions for the location
 _PLACE_RANK = {"in": 1, "at": 1, "near": 1, "inside": 1, "outside": 1, "around": 1, "across": 1,
