@@ -343,7 +343,11 @@ def test_hand_rows_override_the_generated_layer(nlp):
     [sense] = [s for s in lexicon.verbs["withdraw"] if not s.after]
     assert (sense.default.event_type, sense.default.cameo_code) == ("CONCEDE", "080")  # PETRARCH
     assert events_of("Turkey withdrew its troops from Afrin.") == [
-        ("RETREAT", "0874", "withdraw", "Turkey", "")]  # the hand row
+        ("RETREAT", "0874", "withdraw troop", "Turkey", "")]  # the hand row
+    assert events_of("Israel withdrew from Gaza in 2005.") == [
+        ("RETREAT", "0874", "withdraw", "Israel", "")]
+    # a firm withdrawing its bid retreats from nothing
+    assert events_of("SHV Holdings said it is withdrawing its take-over bid for Imperial Gas.") == []
     # ... unless a PETRARCH pattern names the preposition's object: "- * (FROM &TREATY) [161]"
     assert events_of("Russia withdrew from the New START treaty.") == [
         ("SANCTION", "161", "withdraw", "Russia", "")]
@@ -510,3 +514,31 @@ def test_a_pattern_written_for_a_phrasal_verb_needs_its_particle(nlp):
         ("SANCTION", "164", "walk out")]
     assert "SANCTION" not in {e[0] for e in events_of("The minister would attend the opening of "
                                                      "the talks in London on Monday.")}
+
+
+def test_a_source_that_says_nothing_rejects_nothing(nlp):
+    # CAMEO 011 "decline comment" has no PLOVER type; refusing to act is still a rejection
+    assert events_of("A CIA spokesman refused to comment on the report.") == []
+    assert events_of("An official from Daewoo Motor Co Ltd, who requested anonymity, told "
+                     "Reuters the plant would close.") == []
+    assert [e[:4] for e in events_of("Hamas refused to release the hostages.")] == [
+        ("REJECT", "120", "refuse", "Hamas")]
+
+
+def test_an_act_still_being_considered_is_no_event(nlp):
+    assert events_of("Tunisia is considering asking the IMF for a new loan.") == []
+    assert [e[:4] for e in events_of("Tunisia asked the IMF for a new loan.")] == [
+        ("REQUEST", "100", "ask", "Tunisia")]
+
+
+def test_a_subject_hung_on_the_passive_auxiliary_is_acted_upon(nlp):
+    # the parser hangs "The Philippines" on "was" when two adverbs stand before the participle
+    [ev] = analyze("The Philippines was heavily and unjustly criticized over its territorial "
+                   "dispute with China.").events
+    assert (ev.event_type, ev.actor_text, ev.target_text) == ("ACCUSE", "", "The Philippines")
+
+
+def test_occupying_is_taking_a_place(nlp):
+    [ev] = analyze("Rebels occupied the town of Kidal.").events
+    assert (ev.event_type, ev.cameo_code, ev.actor_text) == ("COERCE", "192", "Rebels")
+    assert events_of("Norfolk Southern said it will occupy the 17th through 21st floors.") == []

@@ -149,10 +149,13 @@ def subject_of(token: Token) -> tuple[Token | None, bool]:
     while current is not None:
         # the subject, or one the parser hung on the auxiliary ("the minister did ... scrap")
         kids = list(current.children)
+        # "The Philippines was heavily and unjustly criticized": a subject hung on the passive
+        # auxiliary is the passive's subject
+        on_auxpass = {g.i for c in kids if c.dep_ == "auxpass" for g in c.children}
         kids += [g for c in kids if c.dep_ in ("aux", "auxpass") for g in c.children]
         for c in kids:
             if c.dep_ in ("nsubj", "csubj"):
-                return c, False
+                return c, c.i in on_auxpass and via != "xcomp"
             if c.dep_ == "nsubjpass":
                 # "Gros is expected to ask", "companies were allowed to press": a passive's
                 # subject does what its infinitive complement says

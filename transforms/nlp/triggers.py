@@ -134,6 +134,9 @@ def _fits_subject(entry: LexiconEntry, subj: Token | None, res: ResolvedEntities
 _AGENT_LABELS = frozenset({"PERSON", "ORG", "GPE", "NORP"})  # not "the Black Death"
 _PARTY_NOUNS = frozenset({"colleague", "partner", "creditor", "investor", "banker", "union",
                           "executive", "counterpart", "delegate", "rival", "opposition"})
+# verbs whose -ing complement is still undecided ("is considering asking", "mulled sending")
+_UNDECIDED = frozenset({"consider", "contemplate", "mull", "weigh", "ponder", "debate",
+                        "study", "explore"})
 _INDEFINITE = frozenset({"anyone", "anybody", "whoever", "everyone", "everybody", "those",
                          "someone", "somebody", "anything", "whatever"})
 
@@ -161,6 +164,8 @@ def asserted(token: Token) -> bool:
             return False  # "if convicted", "whether Trump will agree": conditions, not facts
         if head.dep_ == "pcomp" and head.head.head.pos_ in ("NOUN", "PROPN"):
             return False  # "his fear of being extradited": a noun's complement
+        if head.dep_ == "xcomp" and head.head.lemma_.lower() in _UNDECIDED:
+            return False  # "is considering asking": nothing asked yet
         if head.dep_ not in ("xcomp", "pcomp", "advcl", "conj"):
             return True
         current = head.head if head.head.i != head.i else None
@@ -182,8 +187,8 @@ def match_trigger(token: Token, lexicon: Lexicon, res: ResolvedEntities) -> tupl
         return None  # "forces backed by Turkey", "a deal meant to reopen ports": not events
     if token.i in res.token_entity:
         return None  # "Volatiles Investigating Polar Exploration Rover" is a name
-    if _anonymity(token):
-        return None  # "an official who asked not to be named" requests nothing
+    if _says_nothing(token):
+        return None  # "an official who asked not to be named" requests nothing; "refused to comment"
     lemma = token.lemma_.lower()
     particles = [c.lower_ for c in token.children if c.dep_ == "prt"]
     preps = [c.lower_ for c in token.children if c.dep_ == "prep"]
@@ -199,9 +204,10 @@ def match_trigger(token: Token, lexicon: Lexicon, res: ResolvedEntities) -> tupl
     for key in keys:
         for entry in lexicon.by_trigger.get(key, ()):
             if _fits_object(entry, obj, res, token) and _fits_subject(entry, subj, res):
-                if senses and not (entry.objects or entry.subjects):
-                    # a bare hand row yields to a PETRARCH pattern naming a preposition's object:
-                    # "withdrew from the treaty" is a break (161), not a retreat
+                if senses and not (entry.objects - {"NONE"} or entry.subjects):
+                    # a bare (or intransitive) hand row yields to a PETRARCH pattern naming a
+                    # preposition's object: "withdrew from the treaty" is a break (161), not a
+                    # retreat
                     found = match_generated(token, senses, syntactic_subject, direct_object(token),
                                             particles, default=False, prep_nouns_only=True)
                     if found is not None and found is not BLOCKED \
@@ -224,10 +230,22 @@ def match_trigger(token: Token, lexicon: Lexicon, res: ResolvedEntities) -> tupl
 
 
 _SOURCE_NAMING = frozenset({"identify", "name", "quote"})
+# CAMEO 011 "decline comment", which PLOVER does not code: "refused to comment", "declined to
+# say whether", "would not confirm"; not "refused to discuss a ceasefire" (125, a rejection)
+_REFUSING = frozenset({"refuse", "decline"})
+_COMMENTING = frozenset({"comment", "elaborate", "speculate", "confirm", "say", "specify",
+                         "disclose", "reveal", "respond", "answer"})
 
 
-def _anonymity(token: Token) -> bool:
-    """The news formula of an anonymous source: asked or requested "not to be identified"."""
+def _says_nothing(token: Token) -> bool:
+    """The news formulas of a source that says nothing: asked "not to be identified" or
+    "requested anonymity" (an anonymous source), "refused to comment" (no comment)."""
+    if token.lemma_.lower() in _REFUSING and any(
+            c.dep_ == "xcomp" and c.lemma_.lower() in _COMMENTING
+            or c.dep_ == "dobj" and c.lemma_.lower() == "comment" for c in token.children):
+        return True
+    if any(c.dep_ == "dobj" and c.lemma_.lower() == "anonymity" for c in token.children):
+        return True  # "an official, who requested anonymity"
     return any(c.dep_ == "xcomp" and c.lemma_.lower() in _SOURCE_NAMING
                and any(g.dep_ == "neg" for g in c.children) for c in token.children)
 
