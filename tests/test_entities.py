@@ -257,3 +257,14 @@ def test_a_name_of_a_happening_or_a_text_is_no_organisation(nlp, sentence, name)
     an event or a law: never an ORG or a place (so never an event's actor)."""
     resolved = resolve_entities(nlp(sentence))
     assert [e.label for e in resolved.entities if e.name == name] in (["EVENT"], ["LAW"])
+
+
+def test_a_name_his_or_her_points_back_to_is_a_person(nlp):
+    # the small model calls these lone surnames ORG; the pronoun says who they are
+    assert ("Hitchcock", "PERSON") in entity_names(
+        nlp, "Failing health reduced Hitchcock's output during the last two decades of his life.")
+    assert ("Merkel", "PERSON") in entity_names(
+        nlp, "Merkel's party lost its majority as her coalition partner quit.")
+    # an acronym, or a name that only modifies a noun, stays an organisation
+    names = entity_names(nlp, "BBC reporters said his car was stopped.")
+    assert ("BBC", "PERSON") not in names
