@@ -542,3 +542,32 @@ def test_occupying_is_taking_a_place(nlp):
     [ev] = analyze("Rebels occupied the town of Kidal.").events
     assert (ev.event_type, ev.cameo_code, ev.actor_text) == ("COERCE", "192", "Rebels")
     assert events_of("Norfolk Southern said it will occupy the 17th through 21st floors.") == []
+
+
+def test_a_relative_pronoun_stands_for_its_antecedent(nlp):
+    # the crowd that marched protested; the actor's text is the name, not its clause
+    found = {(ev.event_type, ev.actor_text) for ev in analyze(
+        "Protesters who marched through Algiers demanded elections.").events}
+    assert found == {("PROTEST", "Protesters"), ("REQUEST", "Protesters")}
+    [ev] = analyze("Troops who attacked the village of Tawergha were allied to Haftar.").events
+    assert (ev.event_type, ev.actor_text) == ("ASSAULT", "Troops")
+    # "targets that Congress must meet": the thing met is no party
+    assert events_of("The law sets deficit targets that Congress must meet.") == []
+
+
+def test_meeting_a_target_or_objections_is_no_meeting(nlp):
+    assert events_of("The government looked unlikely to meet its five pct inflation target.") == []
+    assert events_of("Delors said he met with strong objections from some EC government "
+                     "heads.") == []
+    assert [e[:5] for e in events_of("Putin met with Erdogan in Sochi.")] == [
+        ("CONSULT", "040", "meet", "Putin", "Erdogan")]
+
+
+def test_attacking_a_plan_is_criticism_and_targeting_a_surplus_no_attack(nlp):
+    assert [e[:4] for e in events_of("Japan has also attacked OECD forecasts.")] == [
+        ("ACCUSE", "111", "attack forecast", "Japan")]
+    assert [e[:4] for e in events_of("Russia attacked Ukraine.")] == [
+        ("ASSAULT", "190", "attack", "Russia")]
+    assert events_of("The South Korean government targeted a five billion dollar surplus.") == []
+    [ev] = analyze("Russian missiles targeted power stations across Ukraine.").events
+    assert (ev.event_type, ev.actor_country) == ("ASSAULT", "RUS")

@@ -43,6 +43,7 @@ from transforms.nlp.syntax import (
     noun_lemma,
     governors,
     phrase_text,
+    relative_clause,
     represented,
     subject_of,
     subject_phrase,
@@ -270,6 +271,9 @@ def _generic_actor(trigger: Token, event_type: str) -> bool:
         clause = (governors(trigger) or [trigger])[-1]  # "the rebels warned they would attack"
         if clause.dep_ == "ccomp" and clause.head.pos_ in ("VERB", "AUX"):
             subj = subject_of(clause.head)[0] or subj
+    if subj is not None and subj.lower_ in ("who", "which", "that"):
+        clause = relative_clause(subj)  # "troops who attacked the village"
+        subj = clause.head if clause is not None else None
     if subj is None:
         return False
     lemma = noun_lemma(subj)
@@ -346,7 +350,11 @@ def _build(doc: Doc, sent: Span, index: int, trigger: Token, text: str, entry: L
                 if more_actors:  # "France and Germany condemned": France's event says France
                     actor_text = conjunct_text(named[0][1])
         else:  # "Troops allied to the Tripoli government": the government, though unnamed
-            actor_text = phrase_text(represented(subj))
+            # ("a proposal that would ban": the proposal, not "that")
+            if subj.lower_ in ("who", "which", "that") and conjuncts[0].i < subj.i:
+                actor_text = doc[conjuncts[0].left_edge.i:subj.i].text.strip(" ,")
+            else:
+                actor_text = phrase_text(represented(subj))
     subject_tokens = set()
     if subj is not None and subj.i >= sent.start and subj.i < sent.end:
         subject_tokens = {t.i for t in subj.subtree}

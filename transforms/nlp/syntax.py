@@ -466,6 +466,9 @@ def phrase_text(token: Token, limit: int = 12) -> str:
     left, right = token.left_edge.i, token.right_edge.i
     if right - left + 1 > limit:
         right = token.i
+    for c in token.rights:  # "Haftar, who met Serraj in Abu Dhabi": the name, not the clause
+        if c.dep_ == "relcl":
+            right = min(right, c.left_edge.i - 1)
     while right > token.i and doc[right].text in (",", ";", ":"):  # "Saudi Arabia, Iran restore"
         right -= 1
     return doc[left:right + 1].text.strip()

@@ -30,6 +30,7 @@ from transforms.nlp.syntax import (
     agent_of,
     direct_object,
     noun_lemma,
+    relative_clause,
     subject_of,
 )
 
@@ -74,7 +75,9 @@ def _fits_object(entry: LexiconEntry, obj: Token | None, res: ResolvedEntities,
     # the preposition on the verb, or on its object as the parser often hangs it ("accused the
     # army of war crimes", "asked the government for help")
     below = children + (list(obj.children) if obj is not None else [])
-    if required and any(c.dep_ == "prep" and c.lower_ in required for c in below):
+    if required and any(c.dep_ == "prep" and c.lower_ in required and (
+            "PARTY" not in entry.objects  # "met with X": X is a party
+            or any(o.dep_ == "pobj" and _is_party(o, res) for o in c.children)) for c in below):
         return True
     if "XCOMP" in entry.objects and any(  # the parser often calls "asked X ... to help" advcl
         c.dep_ == "xcomp" or c.dep_ == "advcl" and any(a.dep_ == "aux" and a.lower_ == "to"
@@ -97,12 +100,20 @@ def _fits_object(entry: LexiconEntry, obj: Token | None, res: ResolvedEntities,
         return True
     if "PERSON" in entry.objects and (label == "PERSON" or lemmas & PERSON_NOUNS):
         return True
-    if "PARTY" in entry.objects and (
-        label in _AGENT_LABELS or obj.pos_ == "PRON"
-        or lemmas & (PERSON_NOUNS | GROUP_NOUNS | GOVERNMENT_NOUNS | CROWD_NOUNS | _PARTY_NOUNS)
-    ):
+    if "PARTY" in entry.objects and _is_party(obj, res):
         return True
     return "ENTITY" in entry.objects and bool(label)
+
+
+def _is_party(token: Token, res: ResolvedEntities) -> bool:
+    """A named party, a person or a group: "met officials", "met him"; not "met its target",
+    "targets that Congress must meet", "met with strong objections"."""
+    eid = res.token_entity.get(token.i)
+    if eid and res.by_id[eid].label in _AGENT_LABELS:
+        return True
+    if token.pos_ == "PRON":
+        return token.lower_ in _PERSONAL_OBJECTS
+    return bool(_obj_lemmas(token) & _PARTY_LEMMAS)
 
 
 def _fits_subject(entry: LexiconEntry, subj: Token | None, res: ResolvedEntities) -> bool:
@@ -137,6 +148,11 @@ _PARTY_NOUNS = frozenset({"colleague", "partner", "creditor", "investor", "banke
 # verbs whose -ing complement is still undecided ("is considering asking", "mulled sending")
 _UNDECIDED = frozenset({"consider", "contemplate", "mull", "weigh", "ponder", "debate",
                         "study", "explore"})
+# things a GROUP_NOUNS entry stands for in an attack ("Houthi targets"), not parties one meets
+_PARTY_LEMMAS = (PERSON_NOUNS | GROUP_NOUNS | GOVERNMENT_NOUNS | CROWD_NOUNS | _PARTY_NOUNS) - {
+    "position", "target", "stronghold", "outpost", "hideout", "headquarters", "installation"}
+_PERSONAL_OBJECTS = frozenset({"him", "her", "them", "us", "me", "you", "whom", "who",
+                               "each", "one", "himself", "herself", "themselves"})
 _INDEFINITE = frozenset({"anyone", "anybody", "whoever", "everyone", "everybody", "those",
                          "someone", "somebody", "anything", "whatever"})
 
@@ -200,6 +216,9 @@ def match_trigger(token: Token, lexicon: Lexicon, res: ResolvedEntities) -> tupl
     subj = syntactic_subject
     if passive:
         obj, subj = subj, agent_of(token)
+    # a relative pronoun stands for its antecedent: "protesters who marched" are a crowd,
+    # "targets that Congress must meet" no party
+    subj, obj = _antecedent(subj), _antecedent(obj)
     senses = _senses(token, lemma, lexicon) if _stated(token) else None
     for key in keys:
         for entry in lexicon.by_trigger.get(key, ()):
@@ -227,6 +246,14 @@ def match_trigger(token: Token, lexicon: Lexicon, res: ResolvedEntities) -> tupl
         if found is not None and found is not BLOCKED:
             return found
     return None
+
+
+def _antecedent(token: Token | None) -> Token | None:
+    if token is not None and token.lower_ in ("who", "whom", "which", "that"):
+        clause = relative_clause(token)
+        if clause is not None and clause.head.pos_ in ("NOUN", "PROPN"):
+            return clause.head
+    return token
 
 
 _SOURCE_NAMING = frozenset({"identify", "name", "quote"})
