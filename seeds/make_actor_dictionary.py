@@ -14,7 +14,8 @@ skipped by reason.
 What the coder cannot use is left out: comments, entries with no valid code, phrases of one
 character or digits only, "(...)" parts of phrases (acronyms in brackets are ambiguous), codes
 with a malformed date, and phrases repeated with the same codes (the International file lists
-the UN three times). Phrases are stored as lookup keys (lower case, no diacritics, no
+the UN three times), one-word phrases that are common nouns ("organization" for Tanzim).
+Phrases are stored as lookup keys (lower case, no diacritics, no
 punctuation); dates as YYYYMMDD.
 
 The news gazetteer (ORG rows, lower-case forms matched case-insensitively; transforms/nlp/
@@ -56,6 +57,13 @@ from transforms.coding.phoenix import (  # noqa: E402
     phrase_key,
 )
 from transforms.nlp.names import PERSON_TITLES, strip_title_words  # noqa: E402
+from transforms.nlp.syntax import (  # noqa: E402
+    CROWD_NOUNS,
+    GOVERNMENT_NOUNS,
+    GROUP_NOUNS,
+    PERSON_NOUNS,
+    PLACE_NOUNS,
+)
 
 SOURCE = "openeventdata/petrarch2 @ 676801cd9cb2924bbbad09f86d15c9323e7097bf"
 DEFAULT_DIR = ROOT.parent / "shared" / "reference" / "petrarch2"
@@ -70,15 +78,24 @@ AGENT_FILE = "Phoenix.agents.txt"
 AGENTS_MARK = "#### AGENTS ####"
 
 
+# one-word synonyms that are ordinary nouns name nobody in particular: Phoenix lists
+# "organization" for Tanzim and "youth" for a French group
+COMMON_NOUNS = (GROUP_NOUNS | GOVERNMENT_NOUNS | CROWD_NOUNS | PERSON_NOUNS | PLACE_NOUNS
+                | {"organization", "organisation"})
+
+
 def _dedupe(entries: list[ActorEntry], skipped: Counter[str]) -> list[ActorEntry]:
-    """Drop phrases an earlier entry already has with the same codes, and entries left empty."""
+    """Drop phrases an earlier entry already has with the same codes, one-word phrases that are
+    common nouns, and entries left empty."""
     seen: set[tuple[str, tuple]] = set()
     out = []
     for entry in entries:
         phrases = []
         for phrase in entry.phrases:
             key = (phrase, entry.codes)
-            if key in seen:
+            if phrase in COMMON_NOUNS:
+                skipped["one_word_common_noun"] += 1
+            elif key in seen:
                 skipped["phrase_repeated_with_same_codes"] += 1
             else:
                 seen.add(key)

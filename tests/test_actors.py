@@ -82,6 +82,10 @@ def test_unknown_stays_none(nlp, lexicon, actors):
     assert people and all((e.country, e.role, e.actor_code) == (None, None, None) for e in people)
     assert code_phrase(actors, "the committee", SEED_DATE) is None
     assert code_phrase(actors, "they told us", SEED_DATE) is None  # "us" is not the US
+    # a surname is no office ("Mr. King"), a task force no army, "organization" not Tanzim
+    assert code_phrase(actors, "Mr. King", SEED_DATE) is None
+    assert code_phrase(actors, "task force members", SEED_DATE) is None
+    assert code_phrase(actors, "International Coffee Organization", SEED_DATE) is None
 
 
 @pytest.mark.parametrize("phrase, country, role", [

@@ -571,3 +571,12 @@ def test_attacking_a_plan_is_criticism_and_targeting_a_surplus_no_attack(nlp):
     assert events_of("The South Korean government targeted a five billion dollar surplus.") == []
     [ev] = analyze("Russian missiles targeted power stations across Ukraine.").events
     assert (ev.event_type, ev.actor_country) == ("ASSAULT", "RUS")
+
+
+def test_a_possessive_names_whom_an_arrest_or_a_murder_was_done_to(nlp):
+    [ev] = analyze("Navalny's detention by Russian police drew protests.").events
+    assert (ev.event_type, ev.actor_text, ev.target_text) == ("COERCE", "Russian police", "Navalny")
+    # with an "of" phrase the possessor is who did it; the text leaves out the "'s"
+    [ev] = analyze("Iran's release of the British sailors eased tensions.").events
+    assert (ev.event_type, ev.actor_text, ev.target_text) == (
+        "RETREAT", "Iran", "the British sailors")

@@ -263,7 +263,7 @@ def code_words(d: ActorDictionary, words: Sequence[Word], when: date | None,
                 _add_actor(actors[part], d.code_of(code), plain, end)
                 i = end
                 continue
-        found = d.longest(plain, i, agents=True)
+        found = d.longest(plain, i, agents=True) if not _not_agent(plain, i) else None
         if found is not None:
             agents[part].append(d.agents[found[1]])
             i = found[0]
@@ -278,6 +278,18 @@ def code_words(d: ActorDictionary, words: Sequence[Word], when: date | None,
             return d.code_of(agent[:-1])
         return d.code_of(None, agent[1:4])
     return d.code_of(_mix(actor.code, agent)) if actor.code else replace(actor, role=actor.role or agent[1:4])
+
+
+_HONORIFICS = frozenset({"mr", "mrs", "ms", "miss", "dr"})
+# a "force" that fights nobody
+_NOT_FORCES = frozenset({"task", "work", "labor", "labour", "driving", "market"})
+
+
+def _not_agent(words: Sequence[str], i: int) -> bool:
+    """The word is a surname ("Mr. King") or part of a compound that is no agent ("task
+    force members")."""
+    before = words[i - 1] if i else ""
+    return before in _HONORIFICS or words[i] == "force" and before in _NOT_FORCES
 
 
 def _add_actor(found: list[ActorCode], code: ActorCode, words: Sequence[str], end: int) -> None:

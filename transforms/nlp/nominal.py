@@ -4,7 +4,8 @@ Israel and Hamas", "a protest by farmers against the law", "Russia's invasion of
 A noun of the lexicon's event nouns (transforms/nlp/lexicon.py: Lexicon.nouns) heading its
 phrase is an event of its own only where no event verb governs it: "condemned the attack" is the
 condemnation, "held talks" the meeting. Its actor is its "by" phrase, its possessor, or a name
-modifying it ("Israeli airstrikes", "Houthi attack"); for a movement ("the withdrawal of Russian
+modifying it ("Israeli airstrikes", "Houthi attack"), but what is done to someone names him
+by his possessive ("his arrest", "Khashoggi's murder"); for a movement ("the withdrawal of Russian
 troops") its "of" phrase. Its target is its "of" phrase ("the arrest of X"), or "on/against" X
 ("an attack on Z", "sanctions against X"), "with" X ("talks with X", "clashes with X"), "to/into"
 X ("a visit to X", "an incursion into X"); "between A and B" gives both. One of them must be named,
@@ -165,18 +166,27 @@ def _party(token: Token, res: ResolvedEntities, prev_start: int) -> str | None:
     return eid
 
 
+# what is done to someone: "his arrest", "Khashoggi's murder" name the one it was done to (but
+# "Iran's release of the sailors" names who did it)
+_UNDERGONE = frozenset({"arrest", "detention", "deportation", "expulsion", "eviction",
+                        "imprisonment", "prosecution", "abduction", "kidnapping", "assassination",
+                        "killing", "murder", "torture", "release", "ousting"})
+
+
 def _events(doc: Doc, sent: Span, index: int, noun: Token, entry: LexiconEntry,
             res: ResolvedEntities, published: date | None, prev_start: int) -> list[Event]:
     kind = entry.event_type
     moved = entry.cameo_code.startswith(_MOVEMENT_CODES)
     actors: list[Token] = _objects(noun, ("by",))
-    actors += [c for c in noun.children if c.dep_ == "poss"]
+    possessors = [c for c in noun.children if c.dep_ == "poss"]
+    undergone = noun_lemma(noun) in _UNDERGONE and not _objects(noun, ("of",))
+    actors += [] if undergone else possessors
     if moved:
         actors += _objects(noun, ("of",))
     actors += [c for c in noun.lefts if c.dep_ in ("compound", "amod", "nmod")
                and _modifier_acts(c, res)]  # "Israeli airstrikes", "Houthi attack"
     target_preps = tuple(p for p in _TARGET_PREPS.get(kind, ()) if not (moved and p == "of"))
-    targets = _objects(noun, target_preps)
+    targets = _objects(noun, target_preps) + (possessors if undergone else [])
     traveller = _travel_verb(noun) if not actors else None
     if traveller is not None:
         subject, passive = subject_of(traveller)

@@ -467,7 +467,7 @@ def phrase_text(token: Token, limit: int = 12) -> str:
     if right - left + 1 > limit:
         right = token.i
     for c in token.rights:  # "Haftar, who met Serraj in Abu Dhabi": the name, not the clause
-        if c.dep_ == "relcl":
+        if c.dep_ == "relcl" or c.tag_ == "POS":  # "Iran's release": Iran
             right = min(right, c.left_edge.i - 1)
     while right > token.i and doc[right].text in (",", ";", ":"):  # "Saudi Arabia, Iran restore"
         right -= 1
