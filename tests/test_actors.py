@@ -75,6 +75,14 @@ def test_office_holders_only_within_their_dates(nlp, lexicon, actors):
     assert actors.lookup("Franjo Tudjman", None) is None
 
 
+def test_an_undated_text_gets_a_country_not_an_office(actors):
+    # Ukraine's entry is dated (USR before 1991); an office holder's dates need a date
+    assert actors.lookup("Ukraine", None) == "UKR"
+    assert actors.lookup("Ukraine", date(1990, 1, 1)) == "USRUKR"
+    assert actors.lookup("Barack Obama", None) is None
+    assert actors.lookup("Barack Obama", date(2012, 1, 1)).startswith("USA")
+
+
 def test_unknown_stays_none(nlp, lexicon, actors):
     analysis = analyze_doc(nlp("Zaid Harbusi, a local councillor, spoke to reporters in Tripoli."),
                            SEED_DATE, lexicon, actors)

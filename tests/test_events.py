@@ -580,3 +580,9 @@ def test_a_possessive_names_whom_an_arrest_or_a_murder_was_done_to(nlp):
     [ev] = analyze("Iran's release of the British sailors eased tensions.").events
     assert (ev.event_type, ev.actor_text, ev.target_text) == (
         "RETREAT", "Iran", "the British sailors")
+
+
+def test_a_nationality_in_the_plural_is_people_released(nlp):
+    [ev] = analyze("Venezuela freed five Americans in a prisoner swap on Saturday.").events
+    assert (ev.event_type, ev.cameo_code, ev.actor_text, ev.actor_country) == (
+        "RETREAT", "0841", "Venezuela", "VEN")

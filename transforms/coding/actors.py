@@ -173,7 +173,9 @@ def _entry_keys(entry: ActorEntry) -> list[str]:
 
 
 def _pick(codes: Sequence[CodeSpan], when: date | None) -> tuple[str, bool] | None:
-    """The entry's code at a date: the first dated code that holds, else the first undated."""
+    """The entry's code at a date: the first dated code that holds, else the first undated;
+    for an undated text a country's code since its last change ("Ukraine": UKR since 1991, not
+    the Soviet republic), never an office holder's."""
     if when is not None:
         for span in codes:
             if span.dated and span.holds(when):
@@ -181,6 +183,10 @@ def _pick(codes: Sequence[CodeSpan], when: date | None) -> tuple[str, bool] | No
     for span in codes:
         if not span.dated:
             return span.code, False
+    if when is None:
+        for span in codes:
+            if span.end is None and len(span.code) == 3:
+                return span.code, True
     return None
 
 

@@ -98,8 +98,9 @@ def _fits_object(entry: LexiconEntry, obj: Token | None, res: ResolvedEntities,
     label = res.by_id[eid].label if eid else ""
     if "PLACE" in entry.objects and (label in PLACE_LABELS or lemmas & PLACE_NOUNS):
         return True
-    if "PERSON" in entry.objects and (label == "PERSON" or lemmas & PERSON_NOUNS):
-        return True
+    if "PERSON" in entry.objects and (label == "PERSON" or lemmas & PERSON_NOUNS
+                                      or label == "NORP" and obj.tag_ in ("NNS", "NNPS")):
+        return True  # "freed five Americans": a nationality in the plural is people
     if "PARTY" in entry.objects and _is_party(obj, res):
         return True
     return "ENTITY" in entry.objects and bool(label)
