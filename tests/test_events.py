@@ -586,3 +586,15 @@ def test_a_nationality_in_the_plural_is_people_released(nlp):
     [ev] = analyze("Venezuela freed five Americans in a prisoner swap on Saturday.").events
     assert (ev.event_type, ev.cameo_code, ev.actor_text, ev.actor_country) == (
         "RETREAT", "0841", "Venezuela", "VEN")
+
+
+def test_talks_on_a_country_are_about_it(nlp):
+    assert [e[:5] for e in events_of("Macron and Scholz held talks on Ukraine in Berlin.")] == [
+        ("CONSULT", "040", "hold talk", "Macron", "Scholz")]
+
+
+def test_the_houthis_and_the_opposition_are_coded(nlp):
+    [ev] = analyze("Houthis attack ship in Red Sea").events
+    assert (ev.event_type, ev.actor_country, ev.actor_role) == ("ASSAULT", "YEM", "REB")
+    [ev] = analyze("Kenyan opposition calls for mass protests").events
+    assert (ev.event_type, ev.actor_country, ev.actor_role) == ("REQUEST", "KEN", "OPP")

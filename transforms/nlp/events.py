@@ -64,6 +64,8 @@ __all__ = ["PLOVER_TYPES", "Lexicon", "LexiconEntry", "extract_events", "parse_l
 # event is read from them (the longest of the 8,668 sentences of the 181 extraction benchmark
 # articles has 104 tokens), since reading one costs time quadratic in its length.
 MAX_SENTENCE_TOKENS = 400
+# talks and agreements are "on" or "over" a topic, not a party
+_TOPIC_TYPES = frozenset({"CONSULT", "AGREE"})
 # Event types where "A and B met" makes B the target when nothing else is.
 SYMMETRIC_TYPES = frozenset({"CONSULT", "AGREE", "COOPERATE", "SUPPORT"})
 # prepositions that introduce the party acted upon
@@ -135,12 +137,17 @@ def _target(trigger: Token, obj: Token | None, skip: set[int], res: ResolvedEnti
                         if usable(eid) and res.by_id[eid].label not in PLACE_LABELS:
                             return eid, pobj
     preps = _TARGET_PREPS | ({"from"} if event_type == "SANCTION" else set())
+    # "held talks on Ukraine", "agreed on Gaza": the topic (but "agreed to lift sanctions on
+    # Belarus" names the party of the act agreed)
+    topical = {trigger.i} | ({obj.i} if obj is not None else set()) \
+        if event_type in _TOPIC_TYPES else set()
     # the verb and a to-infinitive it governs ("agreed to lift sanctions on Belarus"), and objects
     verbs = {trigger.i} | {c.i for c in trigger.children if c.dep_ in ("xcomp", "advcl")
                            and c.i not in skip}
     objects = {c.i for v in verbs for c in trigger.doc[v].children if c.dep_ in ("dobj", "obj")}
     for tok, _depth in subtree_bfs(trigger, skip, clauses=False):
-        if tok.dep_ != "prep" or tok.lower_ not in preps:
+        if tok.dep_ != "prep" or tok.lower_ not in preps \
+                or tok.lower_ in ("on", "over") and tok.head.i in topical:
             continue
         if event_type in ("MOBILIZE", "RETREAT") and tok.head.i == trigger.i \
                 and tok.lower_ in _MOVEMENT_PREPS:
