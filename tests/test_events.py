@@ -598,3 +598,13 @@ def test_the_houthis_and_the_opposition_are_coded(nlp):
     assert (ev.event_type, ev.actor_country, ev.actor_role) == ("ASSAULT", "YEM", "REB")
     [ev] = analyze("Kenyan opposition calls for mass protests").events
     assert (ev.event_type, ev.actor_country, ev.actor_role) == ("REQUEST", "KEN", "OPP")
+
+
+def test_the_speaker_of_a_quote_is_its_i(nlp):
+    [ev] = analyze('"I condemn this attack," Macron said on Sunday.').events
+    assert (ev.event_type, ev.actor_text) == ("ACCUSE", "Macron")
+
+
+def test_a_participle_before_the_object_is_no_pattern_noun(nlp):
+    # PETRARCH's "- * BASE" (a military base) is not the "based" of "broad-based"
+    assert events_of("Evans said he would take a broad-based approach to taxes.") == []

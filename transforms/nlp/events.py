@@ -322,8 +322,9 @@ def _build(doc: Doc, sent: Span, index: int, trigger: Token, text: str, entry: L
         # "vows to retaliate", "threatens to cut ties": the threat is the event
         entry = threat(entry)
         text = f"{chain[0].lemma_.lower()} {text}"
-    elif speaker is not None and subj is not None and subj.lower_ in ("it", "they", "we"):
-        said_by, _ = subject_of(speaker)  # "NATO said it would deploy": it = NATO
+    elif speaker is not None and subj is not None and subj.lower_ in ("it", "they", "we", "i"):
+        # "NATO said it would deploy": it = NATO; Kim said, "I welcome ...": I = Kim
+        said_by, _ = subject_of(speaker)
         if said_by is not None:
             subj = said_by
     moved = None

@@ -51,7 +51,10 @@ class VerbContext:
                 for c in t.children:
                     if c.dep_ in _NOT_BELOW or (subject is not None and c.i == subject.i):
                         continue
-                    if depth < 2 and c.dep_ not in _NOT_WORDS:
+                    # a participle modifying the object ("a broad-based approach") is no
+                    # noun of the pattern ("- * BASE" is a military base)
+                    participle = depth and c.pos_ == "VERB" and c.dep_ in ("amod", "compound")
+                    if depth < 2 and c.dep_ not in _NOT_WORDS and not participle:
                         for w in _words(c):
                             self.below.setdefault(w, []).append(c)
                             if depth == 0:
