@@ -124,9 +124,9 @@ def test_extract_uses_the_lexicon_setting(nlp, tmp_path, monkeypatch):
     story.write_text("An armed group allied to the LNA withdrew overnight from the so-called Gate 27, "
                      "27 km west of Tripoli.\n", encoding="utf-8")
     seeds = LEXICON_PATH.read_text(encoding="utf-8")
-    assert "withdraw,,,RETREAT,0874,2," in seeds
+    assert "withdraw,NONE,,RETREAT,0874,2," in seeds
     lexicon = tmp_path / "lexicon.csv"  # the seeds' lexicon with one row changed: withdrawing is yielding
-    lexicon.write_text(seeds.replace("withdraw,,,RETREAT,0874,2,", "withdraw,,,CONCEDE,080,2,"), encoding="utf-8")
+    lexicon.write_text(seeds.replace("withdraw,NONE,,RETREAT,0874,2,", "withdraw,NONE,,CONCEDE,080,2,"), encoding="utf-8")
 
     def events() -> list[tuple[str, str, str]]:
         result = runner.invoke(app, ["extract", str(story)])
