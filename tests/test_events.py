@@ -608,3 +608,10 @@ def test_the_speaker_of_a_quote_is_its_i(nlp):
 def test_a_participle_before_the_object_is_no_pattern_noun(nlp):
     # PETRARCH's "- * BASE" (a military base) is not the "based" of "broad-based"
     assert events_of("Evans said he would take a broad-based approach to taxes.") == []
+
+
+def test_a_headline_crowd_marches(nlp):
+    [ev] = analyze("Thousands march in Tel Aviv against judicial overhaul").events
+    assert (ev.event_type, ev.actor_text) == ("PROTEST", "Thousands")
+    [ev] = analyze("Hundreds protest in Nairobi over tax hike").events
+    assert (ev.event_type, ev.actor_text) == ("PROTEST", "Hundreds")

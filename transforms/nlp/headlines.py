@@ -16,7 +16,7 @@ from spacy.tokens import Doc, Span, Token
 
 from transforms.nlp.entities import ResolvedEntities
 from transforms.nlp.lexicon import Lexicon
-from transforms.nlp.syntax import GENERIC_ACTORS, PLACE_LABELS, entity_of, noun_lemma
+from transforms.nlp.syntax import CROWD_NOUNS, GENERIC_ACTORS, PLACE_LABELS, entity_of, noun_lemma
 from transforms.nlp.triggers import match_word
 from transforms.records import Event
 
@@ -59,7 +59,7 @@ def headline_events(doc: Doc, sent: Span, index: int, res: ResolvedEntities, lex
             continue
         left = _run(doc, token.i - 1, sent.start - 1, -1, lexicon)
         if not left or not any(t.i in res.token_entity or noun_lemma(t) in GENERIC_ACTORS
-                               for t in left):
+                               or noun_lemma(t) in CROWD_NOUNS for t in left):
             continue
         right = _run(doc, token.i + 1, sent.end, 1, lexicon)
         matched = match_word(lemma, right[-1] if right else None, left[-1], lexicon, res)
@@ -74,7 +74,9 @@ def headline_events(doc: Doc, sent: Span, index: int, res: ResolvedEntities, lex
             actors, targets = actors[:1], actors[1:2]
         # nobody named on either side: an event still when the actor is a role ("Police fire
         # tear gas at protesters", "Protesters storm parliament"), as for a parsed verb
-        generic = not actors and any(noun_lemma(t) in GENERIC_ACTORS for t in left)
+        # ("Thousands march in Tel Aviv": a crowd protests, as for a parsed verb)
+        generic = not actors and any(noun_lemma(t) in GENERIC_ACTORS or entry.event_type == "PROTEST"
+                                     and noun_lemma(t) in CROWD_NOUNS for t in left)
         if entry.generated and not targets or not actors and not targets and not generic:
             continue
         location = next((eid for eid in _after_prep(doc, after, sent.end, {"in", "at"}, res,
@@ -104,7 +106,9 @@ def _run(doc: Doc, i: int, stop: int, step: int, lexicon: Lexicon, limit: int = 
     while i != stop and len(out) < limit:
         t = doc[i]
         if t.is_space or t.pos_ in _STOP_POS and t.text not in (",", "-") and t.lower_ != "and" \
-                or t.pos_ in ("VERB", "AUX") and _is_verb(t, lexicon) or t.like_num and step < 0:
+                or t.pos_ in ("VERB", "AUX") and _is_verb(t, lexicon) \
+                or t.like_num and step < 0 and not (t.is_alpha and t.lower_.endswith("s")):
+            # a number before the verb ends its subject, but "Thousands", "Hundreds" are one
             break
         out.append(t)
         i += step
