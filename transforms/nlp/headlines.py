@@ -89,7 +89,8 @@ def headline_events(doc: Doc, sent: Span, index: int, res: ResolvedEntities, lex
             out.append(Event(
                 sentence=index, start=start, end=end, trigger=text, event_type=entry.event_type,
                 cameo_root=entry.cameo_root, quad_class=entry.quad_class,
-                actor_text=res.by_id[actor].name if actor else _text(left),
+                # one party: its whole phrase, which the actor coder reads ("Sudan army": MIL)
+                actor_text=_text(left) if not actor or len(actors) == 1 else res.by_id[actor].name,
                 actor_id=actor, target_text=res.by_id[target].name if target else "",
                 target_id=target, location_text=res.by_id[location].name if location else "",
                 location_id=location, event_date=published, date_precision="day",
