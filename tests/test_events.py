@@ -615,3 +615,20 @@ def test_a_headline_crowd_marches(nlp):
     assert (ev.event_type, ev.actor_text) == ("PROTEST", "Thousands")
     [ev] = analyze("Hundreds protest in Nairobi over tax hike").events
     assert (ev.event_type, ev.actor_text) == ("PROTEST", "Hundreds")
+
+
+def test_a_text_acts_through_its_issuer(nlp):
+    [ev] = analyze("The UN resolution condemned Israel.").events
+    assert (ev.event_type, ev.actor_text, ev.actor_country, ev.target_country) == (
+        "ACCUSE", "UN", "IGO", "ISR")
+    assert events_of("Gray said his plan would call for a freeze in spending.") == []
+
+
+def test_what_is_too_hard_to_do_is_not_done(nlp):
+    assert events_of("The rebels were too weak to attack Kidal.") == []
+    assert [e[0] for e in events_of("The rebels attacked Kidal.")] == ["ASSAULT"]
+
+
+def test_a_region_named_after_america_is_not_the_united_states(nlp):
+    [ev] = analyze("Latin American leaders backed Brazil on Monday.").events
+    assert (ev.event_type, ev.actor_country, ev.target_country) == ("SUPPORT", None, "BRA")

@@ -64,6 +64,14 @@ __all__ = ["PLOVER_TYPES", "Lexicon", "LexiconEntry", "extract_events", "parse_l
 # event is read from them (the longest of the 8,668 sentences of the 181 extraction benchmark
 # articles has 104 tokens), since reading one costs time quadratic in its length.
 MAX_SENTENCE_TOKENS = 400
+_HE_SHE_ITS = frozenset({"his", "her", "its", "their", "our", "my", "your"})
+# texts and measures, which act for no one as a subject ("the resolution supports ...")
+_TEXT_NOUNS = frozenset({
+    "resolution", "report", "plan", "proposal", "bill", "law", "statement", "document", "study",
+    "survey", "poll", "letter", "memo", "memorandum", "editorial", "article", "agreement",
+    "accord", "treaty", "deal", "budget", "measure", "amendment", "legislation", "package",
+    "program", "programme", "policy", "rule", "regulation", "decree", "ruling", "verdict",
+    "constitution", "charter", "communique", "declaration", "draft", "paper", "scheme"})
 # talks and agreements are "on" or "over" a topic, not a party
 _TOPIC_TYPES = frozenset({"CONSULT", "AGREE"})
 # Event types where "A and B met" makes B the target when nothing else is.
@@ -327,6 +335,13 @@ def _build(doc: Doc, sent: Span, index: int, trigger: Token, text: str, entry: L
         said_by, _ = subject_of(speaker)
         if said_by is not None:
             subj = said_by
+    if subj is not None and noun_lemma(subj) in _TEXT_NOUNS and not _names_a_party(subj, res, prev_start):
+        # a text is no party: its issuer acts ("the UN resolution condemned"), if it names one
+        # ("the resolution supports", "his plan would call for": nobody we can name)
+        subj = next((c for c in subj.children if c.dep_ in ("compound", "poss", "amod", "nmod")
+                     and c.lower_ not in _HE_SHE_ITS and (_names_a_party(c, res, prev_start)
+                                                         or noun_lemma(c) in GENERIC_ACTORS)),
+                    None)
     moved = None
     if entry.event_type in ("MOBILIZE", "RETREAT") and obj is not None:
         moved, obj = obj, None  # "deployed the army": the force moved, not a party acted upon
@@ -438,6 +453,11 @@ def _build(doc: Doc, sent: Span, index: int, trigger: Token, text: str, entry: L
         date_precision=precision, date_source=source, negated=_negated(trigger, chain),
         cameo_code=entry.cameo_code,
     ), more_actors, more_targets
+
+
+def _names_a_party(token: Token, res: ResolvedEntities, prev_start: int) -> bool:
+    eid = entity_of(token, res, prev_start)
+    return eid is not None and res.by_id[eid].label in ("PERSON", "ORG", "GPE", "NORP")
 
 
 def _alternatives(conjuncts: list[Token]) -> bool:

@@ -183,6 +183,9 @@ def asserted(token: Token) -> bool:
             return False  # "his fear of being extradited": a noun's complement
         if head.dep_ == "xcomp" and head.head.lemma_.lower() in _UNDECIDED:
             return False  # "is considering asking": nothing asked yet
+        if head.dep_ in ("xcomp", "advcl") and head.head.pos_ in ("ADJ", "ADV") and any(
+                c.lower_ == "too" for c in head.head.children):
+            return False  # "too high for companies to meet": it will not happen
         if head.dep_ not in ("xcomp", "pcomp", "advcl", "conj"):
             return True
         current = head.head if head.head.i != head.i else None
