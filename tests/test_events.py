@@ -632,3 +632,22 @@ def test_what_is_too_hard_to_do_is_not_done(nlp):
 def test_a_region_named_after_america_is_not_the_united_states(nlp):
     [ev] = analyze("Latin American leaders backed Brazil on Monday.").events
     assert (ev.event_type, ev.actor_country, ev.target_country) == ("SUPPORT", None, "BRA")
+
+
+def test_what_is_denied_is_negated(nlp):
+    [ev] = analyze("Serbia denied it had sent troops to the Kosovo border.").events
+    assert (ev.event_type, ev.actor_text, ev.negated) == ("MOBILIZE", "Serbia", True)
+    [ev] = analyze("Serbia said it had sent troops to the Kosovo border.").events
+    assert ev.negated is False
+
+
+def test_the_object_of_urging_does_what_it_is_urged_to(nlp):
+    found = {(e.event_type, e.actor_text) for e in analyze(
+        "Tehran did this to encourage Kurdish rebels to support its troops.").events}
+    assert ("SUPPORT", "Kurdish rebels") in found and ("SUPPORT", "Tehran") in found
+
+
+def test_the_place_one_left_for_is_no_subject(nlp):
+    [ev] = analyze("Finance Minister Ronnie De Mel has left for Washington to discuss a new loan, "
+                   "officials told Reuters.").events
+    assert (ev.event_type, ev.actor_text) == ("CONSULT", "Finance Minister Ronnie De Mel")

@@ -153,6 +153,10 @@ def subject_of(token: Token) -> tuple[Token | None, bool]:
         # auxiliary is the passive's subject
         on_auxpass = {g.i for c in kids if c.dep_ == "auxpass" for g in c.children}
         kids += [g for c in kids if c.dep_ in ("aux", "auxpass") for g in c.children]
+        if any(c.dep_ == "nsubj" and _destination(current, c) for c in kids):
+            # "left for Washington to discuss": Washington is where he went; he discusses
+            via, current = current.dep_, current.head
+            continue
         for c in kids:
             if c.dep_ in ("nsubj", "csubj"):
                 return c, c.i in on_auxpass and via != "xcomp"
@@ -167,8 +171,26 @@ def subject_of(token: Token) -> tuple[Token | None, bool]:
             if headline is not None:
                 return headline, False
         via = current.dep_
-        current = climb(current)
+        below, current = current, climb(current)
+        if current is not None and via == "xcomp" and current.pos_ == "VERB" \
+                and current.lemma_.lower() not in _SUBJECT_CONTROL:
+            # "encouraged Kurdish rebels to support", "expect three tankers to reinforce": the
+            # object of the verb above does what its infinitive says
+            obj = next((c for c in current.children if c.dep_ == "dobj" and c.i < below.i), None)
+            if obj is not None and obj.pos_ in ("NOUN", "PROPN", "PRON"):
+                return obj, False
     return None, False
+
+
+def _destination(clause: Token, subject: Token) -> bool:
+    """The parser's misreading of "left for Washington to discuss": a "for" clause whose
+    subject is a place, complementing the verb of a journey."""
+    return clause.dep_ == "advcl" and subject.ent_type_ in ("GPE", "LOC", "FAC") and any(
+        c.dep_ == "mark" and c.lower_ == "for" and c.i < subject.i for c in clause.children)
+
+
+# verbs whose subject, not their object, does what their infinitive says: "promised the UN to"
+_SUBJECT_CONTROL = frozenset({"promise", "vow", "pledge", "threaten"})
 
 
 # how the parser hangs a headline's subject on its verb: "Russia attacks Ukraine" (compound),

@@ -13,7 +13,10 @@ from transforms.nlp.entities import ResolvedEntities
 from transforms.nlp.mentions import EVIDENCE_NOUNS
 from transforms.nlp.syntax import PLACE_LABELS, PLACE_NOUNS, subtree_bfs
 
-FAIL = frozenset({"fail", "unable", "unwilling", "decline"})  # "failed to", "was unable to reach", "declined to"
+# "failed to", "was unable to reach", "declined to", "denied sending troops"
+FAIL = frozenset({"fail", "unable", "unwilling", "decline", "deny", "refute"})
+# what a clause says is denied: "deny that the US is sending weapons"
+_DENY = frozenset({"deny", "refute"})
 FUTURE_AUX = frozenset({"will", "'ll", "shall", "would"})  # "said he would travel on Monday"
 # the place ranks of prepositions for the location
 _PLACE_RANK = {"in": 1, "at": 1, "near": 1, "inside": 1, "outside": 1, "around": 1, "across": 1,
@@ -32,8 +35,8 @@ def is_future(chain: list[Token]) -> bool:
 
 
 def negated(trigger: Token, chain: list[Token]) -> bool:
-    """A "not"/"never" on the trigger or a verb it complements, a "neither ... nor" subject, or
-    a "fail" above it."""
+    """A "not"/"never" on the trigger or a verb it complements, a "neither ... nor" subject, a
+    "fail" or "deny" above it, or a denial its clause is the content of."""
     for t in (trigger, *chain):
         if any(c.dep_ == "neg" for c in t.children):
             return True
@@ -42,6 +45,11 @@ def negated(trigger: Token, chain: list[Token]) -> bool:
                 g.dep_ in ("preconj", "det") and g.lower_ == "neither" for g in c.children
             ):
                 return True
+    top = chain[-1] if chain else trigger
+    while top.dep_ == "conj" and top.head.i != top.i:
+        top = top.head
+    if top.dep_ == "ccomp" and top.head.lemma_.lower() in _DENY:
+        return True
     return any(t.lemma_.lower() in FAIL for t in chain)
 
 
