@@ -651,3 +651,11 @@ def test_the_place_one_left_for_is_no_subject(nlp):
     [ev] = analyze("Finance Minister Ronnie De Mel has left for Washington to discuss a new loan, "
                    "officials told Reuters.").events
     assert (ev.event_type, ev.actor_text) == ("CONSULT", "Finance Minister Ronnie De Mel")
+
+
+def test_unions_launching_strikes_protest(nlp):
+    [ev] = analyze("Australian trade unions said they have launched week-long strikes in "
+                   "New South Wales.").events
+    assert (ev.event_type, ev.cameo_code, ev.actor_role) == ("PROTEST", "143", "LAB")
+    [ev] = analyze("Israel launched strikes on Gaza.").events
+    assert (ev.event_type, ev.actor_country) == ("ASSAULT", "ISR")

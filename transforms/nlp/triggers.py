@@ -29,6 +29,7 @@ from transforms.nlp.syntax import (
     PLACE_NOUNS,
     agent_of,
     direct_object,
+    governors,
     noun_lemma,
     relative_clause,
     subject_of,
@@ -222,7 +223,7 @@ def match_trigger(token: Token, lexicon: Lexicon, res: ResolvedEntities) -> tupl
         obj, subj = subj, agent_of(token)
     # a relative pronoun stands for its antecedent: "protesters who marched" are a crowd,
     # "targets that Congress must meet" no party
-    subj, obj = _antecedent(subj), _antecedent(obj)
+    subj, obj = _speaker(token, _antecedent(subj)), _antecedent(obj)
     senses = _senses(token, lemma, lexicon) if _stated(token) else None
     for key in keys:
         for entry in lexicon.by_trigger.get(key, ()):
@@ -250,6 +251,17 @@ def match_trigger(token: Token, lexicon: Lexicon, res: ResolvedEntities) -> tupl
         if found is not None and found is not BLOCKED:
             return found
     return None
+
+
+def _speaker(verb: Token, subj: Token | None) -> Token | None:
+    """"The unions said they have launched strikes": "they" are the unions (as for the event's
+    actor, transforms/nlp/events.py)."""
+    if subj is None or subj.lower_ not in ("it", "they", "we", "i"):
+        return subj
+    clause = (governors(verb) or [verb])[-1]
+    if clause.dep_ == "ccomp" and clause.head.pos_ in ("VERB", "AUX"):
+        return subject_of(clause.head)[0] or subj
+    return subj
 
 
 def _antecedent(token: Token | None) -> Token | None:
