@@ -268,3 +268,11 @@ def test_a_name_his_or_her_points_back_to_is_a_person(nlp):
     # an acronym, or a name that only modifies a noun, stays an organisation
     names = entity_names(nlp, "BBC reporters said his car was stopped.")
     assert ("BBC", "PERSON") not in names
+
+
+def test_a_partys_members_are_an_organisation(nlp):
+    # the model calls them NORP, as it does nationalities; a party is an organisation
+    names = entity_names(nlp, "Republicans captured the Senate for the first time since 1952.")
+    assert ("Republicans", "ORG") in names
+    names = entity_names(nlp, "Many Americans voted for the Democrats on Tuesday.")
+    assert ("Democrats", "ORG") in names and ("American", "NORP") in names

@@ -193,8 +193,18 @@ _LAW_HEADS = frozenset({"act", "treaty", "accord", "accords", "agreement", "prot
                         "charter", "amendment", "testament"})
 
 
+# a party's members, which the model calls a nationality or a group (NORP): "Republicans
+# captured the Senate", "the Tories led by Lord North"
+_PARTY_MEMBERS = frozenset({"republicans", "democrats", "tories", "whigs", "conservatives",
+                            "liberals", "socialists"})
+
+
 def _kind_label(doc: Doc, start: int, end: int, label: str) -> str:
-    """EVENT or LAW for an ORG, GPE, LOC, FAC or PERSON span whose last word names a happening or a text."""
+    """EVENT or LAW for an ORG, GPE, LOC, FAC or PERSON span whose last word names a happening
+    or a text; ORG for a party's members."""
+    if label == "NORP" and end - start == 1 and doc[start].is_title \
+            and doc[start].lower_ in _PARTY_MEMBERS:
+        return "ORG"
     if label not in ("ORG", "GPE", "LOC", "FAC", "PERSON") or not doc[end - 1].is_title:
         return label
     last = doc[end - 1].lower_
