@@ -276,3 +276,8 @@ def test_a_partys_members_are_an_organisation(nlp):
     assert ("Republicans", "ORG") in names
     names = entity_names(nlp, "Many Americans voted for the Democrats on Tuesday.")
     assert ("Democrats", "ORG") in names and ("American", "NORP") in names
+
+
+def test_a_faith_is_no_organisation(nlp):
+    names = entity_names(nlp, "He converted to Islam and later wrote about Judaism.")
+    assert not {n for n, label in names if label == "ORG"} & {"Islam", "Judaism"}

@@ -199,12 +199,20 @@ _PARTY_MEMBERS = frozenset({"republicans", "democrats", "tories", "whigs", "cons
                             "liberals", "socialists"})
 
 
+_RELIGIONS = frozenset({"islam", "judaism", "christianity", "hinduism", "buddhism", "sikhism",
+                        "catholicism", "protestantism", "shinto", "taoism", "confucianism",
+                        "zoroastrianism", "jainism"})
+_FAITH_WORDS = frozenset({"shia", "shiite", "sunni", "orthodox", "roman", "political", "radical"})
+
+
 def _kind_label(doc: Doc, start: int, end: int, label: str) -> str:
     """EVENT or LAW for an ORG, GPE, LOC, FAC or PERSON span whose last word names a happening
-    or a text; ORG for a party's members."""
+    or a text; ORG for a party's members; NORP for a faith."""
     if label == "NORP" and end - start == 1 and doc[start].is_title \
             and doc[start].lower_ in _PARTY_MEMBERS:
         return "ORG"
+    if doc[end - 1].lower_ in _RELIGIONS and all(t.lower_ in _FAITH_WORDS for t in doc[start:end - 1]):
+        return "NORP"  # "Islam", "Shia Islam": a faith, not an organisation (but "Yusuf Islam")
     if label not in ("ORG", "GPE", "LOC", "FAC", "PERSON") or not doc[end - 1].is_title:
         return label
     last = doc[end - 1].lower_
