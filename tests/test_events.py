@@ -659,3 +659,11 @@ def test_unions_launching_strikes_protest(nlp):
     assert (ev.event_type, ev.cameo_code, ev.actor_role) == ("PROTEST", "143", "LAB")
     [ev] = analyze("Israel launched strikes on Gaza.").events
     assert (ev.event_type, ev.actor_country) == ("ASSAULT", "ISR")
+
+
+def test_striking_a_deal_and_deploying_efforts(nlp):
+    [ev] = analyze("CGE struck a deal with ITT Corp to create a telecommunications group.").events
+    assert (ev.event_type, ev.cameo_code) == ("SUPPORT", "057")
+    assert events_of("Iran and Algeria had deployed considerable efforts to stabilise prices.") == []
+    [ev] = analyze("Russia deployed troops to the Belarus border.").events
+    assert (ev.event_type, ev.actor_country) == ("MOBILIZE", "RUS")
