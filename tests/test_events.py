@@ -667,3 +667,10 @@ def test_striking_a_deal_and_deploying_efforts(nlp):
     assert events_of("Iran and Algeria had deployed considerable efforts to stabilise prices.") == []
     [ev] = analyze("Russia deployed troops to the Belarus border.").events
     assert (ev.event_type, ev.actor_country) == ("MOBILIZE", "RUS")
+
+
+def test_taking_a_position_that_is_a_view(nlp):
+    assert events_of("The United States has been taking the position that countries that "
+                     "reform should be encouraged.") == []
+    [ev] = analyze("Rebels took army positions near Kidal.").events
+    assert (ev.event_type, ev.actor_text) == ("ASSAULT", "Rebels")

@@ -97,8 +97,9 @@ def _fits_object(entry: LexiconEntry, obj: Token | None, res: ResolvedEntities,
         return True
     eid = res.token_entity.get(obj.i)
     label = res.by_id[eid].label if eid else ""
-    if "PLACE" in entry.objects and (label in PLACE_LABELS or lemmas & PLACE_NOUNS):
-        return True
+    if "PLACE" in entry.objects and (label in PLACE_LABELS or lemmas & PLACE_NOUNS and not (
+            obj.i + 1 < len(obj.doc) and obj.doc[obj.i + 1].lower_ == "that")):
+        return True  # but "took the position that ..." is a view, not a place
     if "PERSON" in entry.objects and (label == "PERSON" or lemmas & PERSON_NOUNS
                                       or label == "NORP" and obj.tag_ in ("NNS", "NNPS")):
         return True  # "freed five Americans": a nationality in the plural is people
