@@ -56,7 +56,7 @@ GOLDSTEIN_PATH = SEEDS_DIR / "cameo_goldstein.tsv"
 # Bump when the extractor code (transforms/ names, gazetteer, mentions, entities, syntax, lexicon,
 # triggers, events, dates, nlp) changes what it produces for the same input; NLP_VERSION then
 # changes and a reprocess can find stale rows.
-NLP_CODE_VERSION = "9"
+NLP_CODE_VERSION = "10"
 
 PARAGRAPHS = "newsduck_paragraphs"
 

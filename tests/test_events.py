@@ -674,3 +674,29 @@ def test_taking_a_position_that_is_a_view(nlp):
                      "reform should be encouraged.") == []
     [ev] = analyze("Rebels took army positions near Kidal.").events
     assert (ev.event_type, ev.actor_text) == ("ASSAULT", "Rebels")
+
+
+def test_yielding_and_returning(nlp):
+    # "bowed to pressure", "pulled back" (the parser's adverb is the particle), "handed over"
+    # and "returned" people are concessions and returns; "raised its alert level" a show of force
+    for text, want in [
+        ("The junta bowed to international pressure and set a date for elections.", "CONCEDE"),
+        ("Egypt relaxed curbs on foreign journalists.", "CONCEDE"),
+        ("The army pulled back from positions around the city.", "RETREAT"),
+        ("Hamas handed over four hostages to the Red Cross.", "RETREAT"),
+        ("Hamas returned the bodies of four hostages.", "RETREAT"),
+        ("Seoul raised its military alert level after the missile launch.", "MOBILIZE"),
+        ("Police deployed water cannon and armoured vehicles in the city centre.", "MOBILIZE"),
+    ]:
+        assert want in {e.event_type for e in analyze(text).events}, text
+    assert events_of("Israel returned home on Friday.") == []
+    assert "RETREAT" not in {e.event_type for e in analyze("The minister returned the call.").events}
+
+
+def test_strikes_and_blasts_by_phrase(nlp):
+    # "+on strike": the preposition with its object; "blew himself up": a bombing
+    [ev] = analyze("Dock workers went on strike over pay.").events
+    assert (ev.event_type, ev.cameo_code) == ("PROTEST", "143")
+    assert events_of("Dock workers went on television to complain.") == []
+    [ev] = analyze("A suicide bomber blew himself up at a market in Kabul.").events
+    assert (ev.event_type, ev.cameo_code) == ("ASSAULT", "183")

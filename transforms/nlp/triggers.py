@@ -72,13 +72,16 @@ def _fits_object(entry: LexiconEntry, obj: Token | None, res: ResolvedEntities,
     if "NONE" in entry.objects:
         return obj is None
     children = list(verb.children) if verb is not None else []
-    required = {o[1:] for o in entry.objects if o.startswith("+")}
+    # "+for": a preposition; "+on strike": a preposition with that object ("went on strike")
+    required = [o[1:].split(" ", 1) for o in entry.objects if o.startswith("+")]
     # the preposition on the verb, or on its object as the parser often hangs it ("accused the
     # army of war crimes", "asked the government for help")
     below = children + (list(obj.children) if obj is not None else [])
-    if required and any(c.dep_ == "prep" and c.lower_ in required and (
+    if required and any(c.dep_ == "prep" and [c.lower_] == r[:1] and (
+            len(r) == 1 or any(o.dep_ == "pobj" and noun_lemma(o) == r[1] for o in c.children)) and (
             "PARTY" not in entry.objects  # "met with X": X is a party
-            or any(o.dep_ == "pobj" and _is_party(o, res) for o in c.children)) for c in below):
+            or any(o.dep_ == "pobj" and _is_party(o, res) for o in c.children))
+            for c in below for r in required):
         return True
     if "XCOMP" in entry.objects and any(  # the parser often calls "asked X ... to help" advcl
         c.dep_ == "xcomp" or c.dep_ == "advcl" and any(a.dep_ == "aux" and a.lower_ == "to"
@@ -194,6 +197,9 @@ def asserted(token: Token) -> bool:
     return True
 
 
+_ADVERB_PARTICLES = frozenset({"back", "down", "off", "out", "over", "up", "away"})
+
+
 def match_trigger(token: Token, lexicon: Lexicon, res: ResolvedEntities) -> tuple[str, LexiconEntry] | None:
     """The lexicon row a verb token triggers, with the trigger text, or None.
 
@@ -214,7 +220,10 @@ def match_trigger(token: Token, lexicon: Lexicon, res: ResolvedEntities) -> tupl
     lemma = token.lemma_.lower()
     particles = [c.lower_ for c in token.children if c.dep_ == "prt"]
     preps = [c.lower_ for c in token.children if c.dep_ == "prep"]
-    keys = [f"{lemma} {p}" for p in particles + preps if f"{lemma} {p}" in lexicon.by_trigger]
+    # the parser often tags a particle as an adverb ("pulled back"): it names a hand row all the same
+    adverbs = [c.lower_ for c in token.children
+               if c.dep_ == "advmod" and c.i > token.i and c.lower_ in _ADVERB_PARTICLES]
+    keys = [f"{lemma} {p}" for p in particles + adverbs + preps if f"{lemma} {p}" in lexicon.by_trigger]
     if not particles or keys:
         keys.append(lemma)  # but "took over Washington" is not "took Washington"
     obj = direct_object(token)
