@@ -700,3 +700,19 @@ def test_strikes_and_blasts_by_phrase(nlp):
     assert events_of("Dock workers went on television to complain.") == []
     [ev] = analyze("A suicide bomber blew himself up at a market in Kabul.").events
     assert (ev.event_type, ev.cameo_code) == ("ASSAULT", "183")
+
+
+def test_headline_verbs_of_states(nlp):
+    # a state that hits a place attacks it; one that hits another with tariffs coerces it;
+    # "X to visit Y" parsed as an infinitival relative is still a headline's plan
+    for text, want in [
+        ("Ukraine hits Russian oil refinery with drones", ("ASSAULT", "Ukraine")),
+        ("The U.S. hit China with new tariffs.", ("COERCE", "The U.S.")),
+        ("Hungary blocks EU sanctions package", ("REJECT", "Hungary")),
+        ("Pakistan seeks IMF bailout", ("REQUEST", "Pakistan")),
+        ("U.S. approves $1 billion arms package for Ukraine", ("AID", "U.S.")),
+        ("Macron to visit China next month", ("CONSULT", "Macron")),
+    ]:
+        assert want in {(e.event_type, e.actor_text) for e in analyze(text).events}, text
+    assert events_of("Japan's exports to China hit a record high.") == []
+    assert events_of("Calls to withdraw the bill grew louder.") == []

@@ -16,20 +16,20 @@ from spacy.tokens import Doc, Span, Token
 
 from transforms.nlp.entities import ResolvedEntities
 from transforms.nlp.lexicon import Lexicon
-from transforms.nlp.syntax import CROWD_NOUNS, GENERIC_ACTORS, PLACE_LABELS, entity_of, noun_lemma
+from transforms.nlp.syntax import (
+    CROWD_NOUNS,
+    GENERIC_ACTORS,
+    PLACE_LABELS,
+    entity_of,
+    is_headline,
+    noun_lemma,
+)
 from transforms.nlp.triggers import match_word
 from transforms.records import Event
 
-HEADLINE_MAX_TOKENS = 16
 SYMMETRIC = frozenset({"CONSULT", "AGREE", "COOPERATE", "SUPPORT"})
 _STOP_POS = frozenset({"ADP", "PUNCT", "SCONJ", "CCONJ", "PART", "AUX", "PRON", "DET", "ADV"})
 _TARGET_PREPS = frozenset({"at", "against", "on", "with", "to"})
-
-
-def is_headline(sent: Span) -> bool:
-    """A short sentence without a final stop."""
-    words = [t for t in sent if not t.is_space]
-    return 2 < len(words) <= HEADLINE_MAX_TOKENS and words[-1].text not in (".", "?", "!", '"')
 
 
 def _is_verb(token: Token, lexicon: Lexicon) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from spacy.tokens import Doc, Token
+from spacy.tokens import Doc, Span, Token
 
 from transforms.nlp.entities import ResolvedEntities
 from transforms.nlp.mentions import EVIDENCE_NOUNS
@@ -93,6 +93,15 @@ _ALLIANCE_VERBS = frozenset({"ally", "back", "support", "affiliate", "link", "al
 _RELATIVE = frozenset({"who", "which", "that", "whom", "whose"})
 _HE_SHE = frozenset({"he", "his", "him", "she", "her", "hers"})
 PLACE_LABELS = frozenset({"GPE", "LOC", "FAC"})
+
+
+HEADLINE_MAX_TOKENS = 16
+
+
+def is_headline(sent: Span) -> bool:
+    """A short sentence without a final stop."""
+    words = [t for t in sent if not t.is_space]
+    return 2 < len(words) <= HEADLINE_MAX_TOKENS and words[-1].text not in (".", "?", "!", '"')
 
 
 def noun_lemma(token: Token) -> str:

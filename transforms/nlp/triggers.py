@@ -30,6 +30,7 @@ from transforms.nlp.syntax import (
     agent_of,
     direct_object,
     governors,
+    is_headline,
     noun_lemma,
     relative_clause,
     subject_of,
@@ -176,8 +177,10 @@ def asserted(token: Token) -> bool:
             return False
         if head.dep_ == "acl" and head.head.lemma_.lower() not in LIGHT_NOUNS:
             return False
-        if head.dep_ == "relcl" and any(c.dep_ == "aux" and c.lower_ == "to" for c in head.children):
-            return False  # "calls to withdraw": an infinitival relative is not asserted
+        if head.dep_ == "relcl" and any(c.dep_ == "aux" and c.lower_ == "to" for c in head.children) \
+                and not (head.head.dep_ == "ROOT" and head.head.i < head.i and is_headline(head.sent)):
+            return False  # "calls to withdraw": an infinitival relative is not asserted (but
+            # "Macron to visit China" is a headline the parser read as one)
         if head.dep_ == "relcl" and head.head.lower_ in _INDEFINITE:
             return False  # "anyone who tried to block roads": nobody in particular did
         if head.dep_ in ("advcl", "ccomp") and any(
