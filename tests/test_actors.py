@@ -99,6 +99,19 @@ def test_office_holders_since_2014(actors):
     assert actors.lookup("Donald Tusk", date(2024, 6, 1)) == "POLGOV"
 
 
+
+def test_leaders_the_model_misses_are_named_and_coded(nlp, lexicon, actors):
+    # the small model tags "Zelenskiy" nothing and "Macron" ORG; seeds/gazetteer.jsonl names them
+    analysis = analyze_doc(nlp("Zelenskiy urged allies to send more air defence systems. "
+                               "Macron said France would send more."), date(2023, 6, 1),
+                           lexicon, actors)
+    people = {e.name: (e.label, e.country, e.role) for e in analysis.entities}
+    assert people["Volodymyr Zelenskiy"] == ("PERSON", "UKR", "GOV")
+    assert people["Emmanuel Macron"] == ("PERSON", "FRA", "GOV")
+    assert ("REQUEST", "Zelenskiy", "UKR") in {
+        (e.event_type, e.actor_text, e.actor_country) for e in analysis.events}
+
+
 def test_unknown_stays_none(nlp, lexicon, actors):
     analysis = analyze_doc(nlp("Zaid Harbusi, a local councillor, spoke to reporters in Tripoli."),
                            SEED_DATE, lexicon, actors)

@@ -263,8 +263,8 @@ def test_a_name_his_or_her_points_back_to_is_a_person(nlp):
     # the small model calls these lone surnames ORG; the pronoun says who they are
     assert ("Hitchcock", "PERSON") in entity_names(
         nlp, "Failing health reduced Hitchcock's output during the last two decades of his life.")
-    assert ("Merkel", "PERSON") in entity_names(
-        nlp, "Merkel's party lost its majority as her coalition partner quit.")
+    assert ("Gillard", "PERSON") in entity_names(
+        nlp, "Gillard's party lost its majority as her coalition partner quit.")
     # an acronym, or a name that only modifies a noun, stays an organisation
     names = entity_names(nlp, "BBC reporters said his car was stopped.")
     assert ("BBC", "PERSON") not in names

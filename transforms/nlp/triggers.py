@@ -183,7 +183,7 @@ def asserted(token: Token) -> bool:
             # "Macron to visit China" is a headline the parser read as one)
         if head.dep_ == "relcl" and head.head.lower_ in _INDEFINITE:
             return False  # "anyone who tried to block roads": nobody in particular did
-        if head.dep_ in ("advcl", "ccomp") and any(
+        if head.dep_ in ("advcl", "ccomp", "csubj") and any(
             c.dep_ == "mark" and c.lower_ in ("if", "unless", "whether") for c in head.children
         ):
             return False  # "if convicted", "whether Trump will agree": conditions, not facts
