@@ -716,3 +716,18 @@ def test_headline_verbs_of_states(nlp):
         assert want in {(e.event_type, e.actor_text) for e in analyze(text).events}, text
     assert events_of("Japan's exports to China hit a record high.") == []
     assert events_of("Calls to withdraw the bill grew louder.") == []
+
+
+def test_duties_chances_and_anonymous_sources_are_no_acts(nlp):
+    # a modal says what must or could happen; "asked to remain anonymous" asks nothing; a
+    # gerund after a preposition is no noun of a PETRARCH pattern; a "by" phrase is the doer
+    assert events_of("Each nation must negotiate its debt independently.") == []
+    assert events_of("Tokyo could remove the tariffs next year.") == []
+    assert events_of("One official, who asked to remain anonymous, told Reuters the talks "
+                     "had stalled.") == []
+    assert {(e.event_type, e.trigger) for e in analyze(
+        "About 6,000 miners resumed work at the mine after protesting the transfer of "
+        "colleagues.").events} == {("PROTEST", "protest")}  # the protest, not the resumption
+    assert "ASSAULT" not in {e.event_type for e in analyze(
+        "The Andean Development Corp said it is lending 11.7 mln dlrs to Ecuador to help "
+        "repair 25 miles of oil pipeline destroyed by an earthquake.").events}

@@ -53,7 +53,9 @@ class VerbContext:
                         continue
                     # a participle modifying the object ("a broad-based approach") is no
                     # noun of the pattern ("- * BASE" is a military base)
-                    participle = depth and c.pos_ == "VERB" and c.dep_ in ("amod", "compound")
+                    participle = c.pos_ == "VERB" and (depth and c.dep_ in ("amod", "compound")
+                                                       or c.dep_ == "pcomp")
+                    # nor is a gerund's clause ("resumed work after protesting")
                     if depth < 2 and c.dep_ not in _NOT_WORDS and not participle:
                         for w in _words(c):
                             self.below.setdefault(w, []).append(c)

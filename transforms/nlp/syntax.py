@@ -153,6 +153,15 @@ def governors(token: Token) -> list[Token]:
 
 def subject_of(token: Token) -> tuple[Token | None, bool]:
     """The subject of a trigger, climbing to the verb it complements; (subject, passive)."""
+    subject, passive = _subject_of(token)
+    if not passive and token.tag_ == "VBN" and any(c.dep_ == "agent" for c in token.children):
+        # "to repair a pipeline destroyed by an earthquake" read as a complement: a participle
+        # with a "by" phrase is passive, whatever subject the climb found
+        return subject, True
+    return subject, passive
+
+
+def _subject_of(token: Token) -> tuple[Token | None, bool]:
     current: Token | None = token
     via = ""  # how the climb reached `current`
     while current is not None:

@@ -168,6 +168,8 @@ def asserted(token: Token) -> bool:
     """The clause of a verb is asserted, not a modifier of a noun: "forces backed by Turkey",
     "calls to withdraw", "a deal meant to reopen ports" are not events ("a statement welcoming"
     is: the statement is the act)."""
+    if any(c.dep_ == "aux" and c.lower_ in _MODALS for c in token.children):
+        return False  # "each nation must negotiate", "Tokyo could remove": a duty or a chance
     current: Token | None = token
     while current is not None:
         head = current
@@ -302,6 +304,10 @@ def _says_nothing(token: Token) -> bool:
         return True
     if any(c.dep_ == "dobj" and c.lemma_.lower() == "anonymity" for c in token.children):
         return True  # "an official, who requested anonymity"
+    if any(c.dep_ == "xcomp" and c.lemma_.lower() in ("remain", "stay", "be") and any(
+            g.lower_ in ("anonymous", "unnamed", "unidentified", "nameless") for g in c.children)
+            for c in token.children):
+        return True  # "who asked to remain anonymous"
     return any(c.dep_ == "xcomp" and c.lemma_.lower() in _SOURCE_NAMING
                and any(g.dep_ == "neg" for g in c.children) for c in token.children)
 
