@@ -731,3 +731,18 @@ def test_duties_chances_and_anonymous_sources_are_no_acts(nlp):
     assert "ASSAULT" not in {e.event_type for e in analyze(
         "The Andean Development Corp said it is lending 11.7 mln dlrs to Ecuador to help "
         "repair 25 miles of oil pipeline destroyed by an earthquake.").events}
+
+
+def test_what_did_not_or_will_not_happen(nlp):
+    [ev] = analyze("No political demands were made by the rebels, Du Plessis said.").events
+    assert (ev.event_type, ev.negated) == ("REQUEST", True)
+    [ev] = analyze("Russia withdrew no troops.").events
+    assert ev.negated is True
+    assert events_of("Kuwait hopes Iran would be reluctant to launch new missiles at its "
+                     "tankers.") == []
+    # a single speaker's "they" are others: the Kuwaitis asked, not the official
+    found = {(e.event_type, e.actor_text) for e in analyze(
+        '"The Kuwaitis said they have asked Britain to lease tankers," one official said.').events}
+    assert ("REQUEST", "one official") not in found
+    [ev] = analyze("The United States was beefing up its Gulf fleet.").events
+    assert (ev.event_type, ev.cameo_code) == ("MOBILIZE", "154")

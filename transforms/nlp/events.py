@@ -41,6 +41,7 @@ from transforms.nlp.syntax import (
     direct_object,
     entity_of,
     noun_lemma,
+    one_person,
     governors,
     phrase_text,
     relative_clause,
@@ -333,8 +334,8 @@ def _build(doc: Doc, sent: Span, index: int, trigger: Token, text: str, entry: L
     elif speaker is not None and subj is not None and subj.lower_ in ("it", "they", "we", "i"):
         # "NATO said it would deploy": it = NATO; Kim said, "I welcome ...": I = Kim
         said_by, _ = subject_of(speaker)
-        if said_by is not None:
-            subj = said_by
+        if said_by is not None and not (subj.lower_ == "they" and one_person(said_by)):
+            subj = said_by  # but "they have asked Britain," one official said: others did
     if subj is not None and noun_lemma(subj) in _TEXT_NOUNS and not _names_a_party(subj, res, prev_start):
         # a text is no party: its issuer acts ("the UN resolution condemned"), if it names one
         # ("the resolution supports", "his plan would call for": nobody we can name)

@@ -104,6 +104,13 @@ def is_headline(sent: Span) -> bool:
     return 2 < len(words) <= HEADLINE_MAX_TOKENS and words[-1].text not in (".", "?", "!", '"')
 
 
+def one_person(token: Token) -> bool:
+    """The phrase is a single person ("one of the officials", "a spokesman", "Kim"): "they" in
+    what he said are others (used where a pronoun is read as the speaker)."""
+    return token.lower_ in ("one", "he", "she") or token.ent_type_ == "PERSON" or (
+        token.tag_ == "NN" and noun_lemma(token) in PERSON_NOUNS)
+
+
 def noun_lemma(token: Token) -> str:
     """Lowercased lemma, singular even for capitalised plurals the lemmatizer keeps ("Rebels")."""
     lemma = token.lemma_.lower()

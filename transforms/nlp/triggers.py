@@ -32,6 +32,7 @@ from transforms.nlp.syntax import (
     governors,
     is_headline,
     noun_lemma,
+    one_person,
     relative_clause,
     subject_of,
 )
@@ -196,12 +197,16 @@ def asserted(token: Token) -> bool:
         if head.dep_ in ("xcomp", "advcl") and head.head.pos_ in ("ADJ", "ADV") and any(
                 c.lower_ == "too" for c in head.head.children):
             return False  # "too high for companies to meet": it will not happen
+        if head.dep_ == "xcomp" and head.head.lemma_.lower() in _RELUCTANT:
+            return False  # "Iran would be reluctant to launch": it has not ("unable": FAIL)
         if head.dep_ not in ("xcomp", "pcomp", "advcl", "conj"):
             return True
         current = head.head if head.head.i != head.i else None
     return True
 
 
+_RELUCTANT = frozenset({"reluctant", "unlikely", "hesitant", "loath",
+                        "loth", "afraid"})
 _ADVERB_PARTICLES = frozenset({"back", "down", "off", "out", "over", "up", "away"})
 
 
@@ -275,7 +280,9 @@ def _speaker(verb: Token, subj: Token | None) -> Token | None:
         return subj
     clause = (governors(verb) or [verb])[-1]
     if clause.dep_ == "ccomp" and clause.head.pos_ in ("VERB", "AUX"):
-        return subject_of(clause.head)[0] or subj
+        said_by = subject_of(clause.head)[0]
+        if said_by is not None and not (subj.lower_ == "they" and one_person(said_by)):
+            return said_by
     return subj
 
 

@@ -36,7 +36,8 @@ def is_future(chain: list[Token]) -> bool:
 
 def negated(trigger: Token, chain: list[Token]) -> bool:
     """A "not"/"never" on the trigger or a verb it complements, a "neither ... nor" subject, a
-    "fail" or "deny" above it, or a denial its clause is the content of."""
+    "no" subject or object, a "fail" or "deny" above it, or a denial its clause is the content
+    of."""
     for t in (trigger, *chain):
         if any(c.dep_ == "neg" for c in t.children):
             return True
@@ -44,6 +45,10 @@ def negated(trigger: Token, chain: list[Token]) -> bool:
             if c.dep_ in ("nsubj", "nsubjpass") and any(
                 g.dep_ in ("preconj", "det") and g.lower_ == "neither" for g in c.children
             ):
+                return True
+            # "no demands were made", "made no demands", "nobody attacked"
+            if c.dep_ in ("nsubj", "nsubjpass", "dobj") and (c.lower_ in ("nobody", "none") or any(
+                    g.dep_ == "det" and g.lower_ == "no" for g in c.children)):
                 return True
     top = chain[-1] if chain else trigger
     while top.dep_ == "conj" and top.head.i != top.i:
