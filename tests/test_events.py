@@ -746,3 +746,14 @@ def test_what_did_not_or_will_not_happen(nlp):
     assert ("REQUEST", "one official") not in found
     [ev] = analyze("The United States was beefing up its Gulf fleet.").events
     assert (ev.event_type, ev.cameo_code) == ("MOBILIZE", "154")
+
+
+def test_two_parties_welcoming_is_two_welcomes(nlp):
+    # praise is directed: each party of "A and B welcomed" welcomes; a meeting or a signed
+    # agreement of A and B is one act, one with the other
+    found = {(e.event_type, e.actor_text, e.target_text) for e in analyze(
+        "Russia and China welcomed the ceasefire agreement between Armenia and Azerbaijan.").events
+        if e.event_type == "SUPPORT"}
+    assert {a for _, a, _ in found} == {"Russia", "China"}
+    [ev] = analyze("Israel and the UAE signed an agreement in Washington.").events
+    assert (ev.event_type, ev.actor_text, ev.target_text) == ("SUPPORT", "Israel", "United Arab Emirates")

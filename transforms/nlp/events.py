@@ -76,7 +76,15 @@ _TEXT_NOUNS = frozenset({
 # talks and agreements are "on" or "over" a topic, not a party
 _TOPIC_TYPES = frozenset({"CONSULT", "AGREE"})
 # Event types where "A and B met" makes B the target when nothing else is.
-SYMMETRIC_TYPES = frozenset({"CONSULT", "AGREE", "COOPERATE", "SUPPORT"})
+# acts of two parties with each other: "Serraj and Haftar met" is one meeting, one with the
+# other; of SUPPORT only restoring relations (050) and signing an agreement (057): "Russia and
+# China welcomed the deal" are two welcomes
+SYMMETRIC_TYPES = frozenset({"CONSULT", "AGREE", "COOPERATE"})
+SYMMETRIC_CODES = frozenset({"050", "057"})
+
+
+def _symmetric(entry: LexiconEntry) -> bool:
+    return entry.event_type in SYMMETRIC_TYPES or entry.cameo_code in SYMMETRIC_CODES
 # prepositions that introduce the party acted upon
 _TARGET_PREPS = frozenset({"against", "with", "between", "on", "at", "to", "toward", "towards",
                            "into", "upon", "over"})
@@ -220,10 +228,8 @@ def extract_events(doc: Doc, res: ResolvedEntities, published: date | None,
                                             _acts_on(trigger, text) or _names_a_thing(entry)))):
                 continue  # PETRARCH's verbs are broad ("lead", "arrive"): someone does something
             # one event per party of a coordination: "France and Germany condemned" is two
-            # (not for symmetric types: "Serraj and Haftar met" is one meeting, one with the other)
-            actors = [event]
-            if event.event_type not in SYMMETRIC_TYPES:
-                actors += [replace(event, actor_id=a, actor_text=t) for a, t in more_actors]
+            # (but "Serraj and Haftar met" one: _build makes the other the target)
+            actors = [event] + [replace(event, actor_id=a, actor_text=t) for a, t in more_actors]
             made.add(i)
             for variant in actors:
                 _add(events, seen, (first.i, variant.event_type, variant.actor_id), variant)
@@ -368,7 +374,7 @@ def _build(doc: Doc, sent: Span, index: int, trigger: Token, text: str, entry: L
             actor_text = phrase_text(named[0][1]) if not named[0][1].is_ancestor(trigger) \
                 else named[0][1].text  # "Blinken to visit China": the parser's root is the name
             second_id = next((eid for eid, _ in named[1:] if eid != actor_id), None)
-            if not _alternatives(conjuncts) and entry.event_type not in SYMMETRIC_TYPES:
+            if not _alternatives(conjuncts):
                 more_actors = list({eid: conjunct_text(c) for eid, c in named[1:]
                                     if eid != actor_id}.items())
                 if more_actors:  # "France and Germany condemned": France's event says France
@@ -392,8 +398,9 @@ def _build(doc: Doc, sent: Span, index: int, trigger: Token, text: str, entry: L
             target_id, target_tok = _target(g, None, skip | {trigger.i}, res, prev_start, entry)
             if target_id:
                 break
-    if target_id is None and second_id and entry.event_type in SYMMETRIC_TYPES:
-        target_id = second_id
+    if target_id is None and second_id and _symmetric(entry):
+        target_id = second_id  # "Serraj and Haftar met": one meeting, one with the other
+        more_actors = []
     if target_id == actor_id:
         target_id = None
     target_text = phrase_text(target_tok) if target_tok is not None and target_id else (
