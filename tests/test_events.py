@@ -757,3 +757,12 @@ def test_two_parties_welcoming_is_two_welcomes(nlp):
     assert {a for _, a, _ in found} == {"Russia", "China"}
     [ev] = analyze("Israel and the UAE signed an agreement in Washington.").events
     assert (ev.event_type, ev.actor_text, ev.target_text) == ("SUPPORT", "Israel", "United Arab Emirates")
+
+
+def test_what_is_received_from_someone_is_his_act(nlp):
+    # PETRARCH's reverse codes: "received a loan from X" is X's aid to the receiver
+    [ev] = analyze("The Philippines has received a 300 mln dlr loan from the Japanese "
+                   "Export-Import Bank.").events
+    assert (ev.event_type, ev.actor_country, ev.target_country) == ("AID", "JPN", "PHL")
+    assert events_of("Ukraine received a loan.") == []  # from nobody named
+    assert events_of("The company received a letter from the ministry.") == []

@@ -46,6 +46,7 @@ from transforms.nlp.syntax import (
     phrase_text,
     relative_clause,
     represented,
+    source_of,
     subject_of,
     subject_phrase,
     subtree_bfs,
@@ -325,6 +326,8 @@ def _build(doc: Doc, sent: Span, index: int, trigger: Token, text: str, entry: L
     obj = direct_object(trigger)
     if passive:
         obj, subj = subj, agent_of(trigger)
+    if entry.source:  # "the Philippines received a loan from Japan": Japan gives, to it
+        obj, subj = subj, source_of(trigger, entry.source)
     clause = chain[-1] if chain else trigger
     speaker = clause.head if clause.dep_ == "ccomp" and clause.head.pos_ in ("VERB", "AUX") else None
     if speaker is not None and speaker.lemma_.lower() in WARN and _is_future([trigger, *chain]):

@@ -116,9 +116,10 @@ class LexiconEntry:
     """One trigger of the event lexicon and its typing.
 
     A row applies when its constraints hold: `objects` (lemmas of the direct object, or the
-    classes PLACE / PERSON / ENTITY) and `subjects` (lemmas of the subject's head, or the classes
-    MILITARY / CROWD / AGENT / STATE: a named party, armed forces or a government). Rows of one
-    trigger are tried in file order; the first that fits wins.
+    classes PLACE / PERSON / ENTITY / PARTY / XCOMP / NONE, "+for" a preposition, "+on strike" a
+    preposition with its object; "<from" marks the `source`) and `subjects` (lemmas of the
+    subject's head, or the classes MILITARY / CROWD / AGENT / STATE: a named party, armed forces
+    or a government). Rows of one trigger are tried in file order; the first that fits wins.
     """
 
     trigger: str  # verb lemma ("withdraw") or verb + particle/preposition ("pull out", "call for")
@@ -130,6 +131,9 @@ class LexiconEntry:
     # a generated PETRARCH pattern (its trigger is the block's name; "" event_type: codes nothing)
     pattern: DepPattern | None = None
     generated: bool = False  # from the PETRARCH layer: an event needs a named target (a dyad)
+    # a preposition whose object is the actor and the subject the target ("<from" in the CSV's
+    # object column: "received a loan from Japan" is Japan's aid), as PETRARCH's reverse codes
+    source: str = ""
 
     @property
     def cameo_root(self) -> str:
@@ -193,8 +197,11 @@ def parse_lexicon(rows: Iterable[Mapping[str, str]],
         given = (row.get("quad_class") or "").strip()
         if given and int(given) != derived:
             raise ValueError(f"lexicon row {trigger!r}: QuadClass {given} but CAMEO {code}")
+        objects = _split(row.get("object"))
+        source = next((o[1:] for o in objects if o.startswith("<")), "")
         entries.append(LexiconEntry(trigger, event_type, code, derived,
-                                    _split(row.get("object")), _split(row.get("subject"))))
+                                    frozenset(o for o in objects if not o.startswith("<")),
+                                    _split(row.get("subject")), source=source))
     grouped: dict[str, list[LexiconEntry]] = {}
     for entry in entries:
         grouped.setdefault(entry.trigger, []).append(entry)

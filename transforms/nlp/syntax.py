@@ -111,6 +111,19 @@ def one_person(token: Token) -> bool:
         token.tag_ == "NN" and noun_lemma(token) in PERSON_NOUNS)
 
 
+def source_of(verb: Token, prep: str) -> Token | None:
+    """The object of the verb's `prep` phrase, on the verb or on its object ("received a loan
+    from Japan", "received from Japan a loan"): a lexicon row's source, who really acts."""
+    heads = [verb, *(c for c in verb.children if c.dep_ in ("dobj", "nsubjpass"))]
+    for head in heads:
+        for c in head.children:
+            if c.dep_ == "prep" and c.lower_ == prep:
+                pobj = next((o for o in c.children if o.dep_ == "pobj"), None)
+                if pobj is not None:
+                    return pobj
+    return None
+
+
 def noun_lemma(token: Token) -> str:
     """Lowercased lemma, singular even for capitalised plurals the lemmatizer keeps ("Rebels")."""
     lemma = token.lemma_.lower()

@@ -34,6 +34,7 @@ from transforms.nlp.syntax import (
     noun_lemma,
     one_person,
     relative_clause,
+    source_of,
     subject_of,
 )
 
@@ -69,6 +70,8 @@ def _fits_object(entry: LexiconEntry, obj: Token | None, res: ResolvedEntities,
     party, people or a group of them: "met officials", not "met the demand"); XCOMP (a
     to-infinitive: "offered to mediate"); +prep ("talked with/to someone", "asked for"); or
     NONE alone (intransitive: "protesters demonstrated", not "demonstrate ways")."""
+    if entry.source and not (verb is not None and source_of(verb, entry.source) is not None):
+        return False  # "received a loan" from nobody named: no giver to code
     if not entry.objects:
         return True
     if "NONE" in entry.objects:
