@@ -93,10 +93,11 @@ def test_office_holders_since_2014(actors):
     assert actors.lookup("Keir Starmer", date(2023, 6, 1)) == "GBROPP"
     assert actors.lookup("Keir Starmer", date(2025, 6, 1)) == "GBRGOV"
     assert actors.lookup("Antonio Costa", date(2025, 6, 1)) == "IGOEUREEC"
-    # Phoenix's Tusk is open-ended Polish government: with our European Council dates the two
-    # disagree in 2018, and a disagreement stays uncoded
-    assert actors.lookup("Donald Tusk", date(2018, 6, 1)) is None
+    # Phoenix's Tusk is Polish government from 2007, left open: our dated offices decide
+    assert actors.lookup("Donald Tusk", date(2010, 6, 1)) == "POLGOV"
+    assert actors.lookup("Donald Tusk", date(2018, 6, 1)) == "IGOEUREEC"
     assert actors.lookup("Donald Tusk", date(2024, 6, 1)) == "POLGOV"
+    assert actors.lookup("Ursula von der Leyen", date(2023, 6, 1)) == "IGOEUREEC"
 
 
 

@@ -127,9 +127,12 @@ class ActorDictionary:
         return self.resolve(ids, when) if ids else None
 
     def resolve(self, ids: Sequence[int], when: date | None) -> str | None:
-        picks = [p for p in (_pick(self.entries[i].codes, when) for i in ids) if p]
-        dated = [code for code, is_dated in picks if is_dated]
-        codes = dated or [code for code, _ in picks]
+        picks = [(p, self.entries[i].source) for i in ids if (p := _pick(self.entries[i].codes, when))]
+        dated = [code for (code, is_dated), _ in picks if is_dated]
+        # newsduck's own entries (source N) date offices after Phoenix's end (about 2014), where
+        # Phoenix's ranges are often left open: one that holds at the date decides
+        own = [code for (code, is_dated), source in picks if is_dated and source == "N"]
+        codes = own or dated or [code for (code, _), _ in picks]
         if not codes:
             return None
         if NULL_CODE in codes:
