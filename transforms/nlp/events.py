@@ -40,9 +40,9 @@ from transforms.nlp.syntax import (
     GENERIC_ACTORS,
     direct_object,
     entity_of,
+    governors,
     noun_lemma,
     one_person,
-    governors,
     phrase_text,
     relative_clause,
     represented,
@@ -76,16 +76,6 @@ _TEXT_NOUNS = frozenset({
     "constitution", "charter", "communique", "declaration", "draft", "paper", "scheme"})
 # talks and agreements are "on" or "over" a topic, not a party
 _TOPIC_TYPES = frozenset({"CONSULT", "AGREE"})
-# Event types where "A and B met" makes B the target when nothing else is.
-# acts of two parties with each other: "Serraj and Haftar met" is one meeting, one with the
-# other; of SUPPORT only restoring relations (050) and signing an agreement (057): "Russia and
-# China welcomed the deal" are two welcomes
-SYMMETRIC_TYPES = frozenset({"CONSULT", "AGREE", "COOPERATE"})
-SYMMETRIC_CODES = frozenset({"050", "057"})
-
-
-def _symmetric(entry: LexiconEntry) -> bool:
-    return entry.event_type in SYMMETRIC_TYPES or entry.cameo_code in SYMMETRIC_CODES
 # prepositions that introduce the party acted upon
 _TARGET_PREPS = frozenset({"against", "with", "between", "on", "at", "to", "toward", "towards",
                            "into", "upon", "over"})
@@ -401,7 +391,7 @@ def _build(doc: Doc, sent: Span, index: int, trigger: Token, text: str, entry: L
             target_id, target_tok = _target(g, None, skip | {trigger.i}, res, prev_start, entry)
             if target_id:
                 break
-    if target_id is None and second_id and _symmetric(entry):
+    if target_id is None and second_id and entry.symmetric:
         target_id = second_id  # "Serraj and Haftar met": one meeting, one with the other
         more_actors = []
     if target_id == actor_id:

@@ -27,7 +27,6 @@ from transforms.nlp.syntax import (
 from transforms.nlp.triggers import match_word
 from transforms.records import Event
 
-SYMMETRIC = frozenset({"CONSULT", "AGREE", "COOPERATE", "SUPPORT"})
 _STOP_POS = frozenset({"ADP", "PUNCT", "SCONJ", "CCONJ", "PART", "AUX", "PRON", "DET", "ADV"})
 _TARGET_PREPS = frozenset({"at", "against", "on", "with", "to"})
 
@@ -70,7 +69,7 @@ def headline_events(doc: Doc, sent: Span, index: int, res: ResolvedEntities, lex
         after = right[-1].i + 1 if right else token.i + 1
         targets = _named(right, res, prev_start, places=True) or _after_prep(
             doc, after, sent.end, _TARGET_PREPS, res, prev_start)
-        if entry.event_type in SYMMETRIC and len(actors) > 1 and not targets:
+        if entry.symmetric and len(actors) > 1 and not targets:
             actors, targets = actors[:1], actors[1:2]
         # nobody named on either side: an event still when the actor is a role ("Police fire
         # tear gas at protesters", "Protesters storm parliament"), as for a parsed verb

@@ -139,6 +139,13 @@ class LexiconEntry:
     def cameo_root(self) -> str:
         return self.cameo_code[:2]
 
+    @property
+    def symmetric(self) -> bool:
+        """An act of two parties with each other: "Serraj and Haftar met" is one meeting, one
+        with the other; of SUPPORT only restoring relations (050) and signing an agreement
+        (057): "Russia and China welcomed the deal" are two welcomes."""
+        return self.event_type in ("CONSULT", "AGREE", "COOPERATE") or self.cameo_code in ("050", "057")
+
 
 @dataclass(frozen=True, slots=True)
 class VerbSense:

@@ -208,8 +208,7 @@ def asserted(token: Token) -> bool:
     return True
 
 
-_RELUCTANT = frozenset({"reluctant", "unlikely", "hesitant", "loath",
-                        "loth", "afraid"})
+_RELUCTANT = frozenset({"reluctant", "unlikely", "hesitant", "loath", "loth", "afraid"})
 _ADVERB_PARTICLES = frozenset({"back", "down", "off", "out", "over", "up", "away"})
 
 
