@@ -64,11 +64,20 @@ PARAGRAPHS = "newsduck_paragraphs"
 @Language.component(PARAGRAPHS)
 def mark_paragraph_starts(doc: Doc) -> Doc:
     """Start a sentence after every line break (headlines, captions and paragraphs never merge)
-    and after a dateline ("Tripoli: ...", "TRIPOLI (Reuters) - ...") so it is not a subject."""
+    and after a dateline ("Tripoli: ...", "TRIPOLI (Reuters) - ...") so it is not a subject; but
+    not where a hard-wrapped line goes on ("... to help\nrepair the pipeline"; in a text wrapped
+    at a fixed width, any line that does not end a sentence or open an indented paragraph)."""
     starts = [0]
+    wrapped = _hard_wrapped(doc.text)
     for token in doc[:-1]:
         if "\n" in token.text_with_ws:
             following = doc[token.i + 1]
+            gap = token.text_with_ws if token.is_space else token.whitespace_
+            if gap.count("\n") == 1 and not gap.endswith((" ", "\t")) \
+                    and token.text not in _SENTENCE_ENDS \
+                    and (wrapped or following.text[:1].islower()):
+                following.is_sent_start = False  # a wrapped line, not a new one
+                continue
             if not following.is_space:
                 following.is_sent_start = True
                 starts.append(following.i)
@@ -77,6 +86,19 @@ def mark_paragraph_starts(doc: Doc) -> Doc:
         if end is not None and end < len(doc):
             doc[end].is_sent_start = True
     return doc
+
+
+_SENTENCE_ENDS = {".", "!", "?", ":", '"', "\u201d"}
+
+
+def _hard_wrapped(text: str) -> bool:
+    """A text wrapped at a fixed width (wire archives, e-mail): most of its lines run to 40-80
+    characters and stop mid-sentence."""
+    lines = [line.rstrip() for line in text.split("\n")[:-1] if line.strip()]
+    if len(lines) < 6:
+        return False
+    open_lines = sum(1 for line in lines if 40 <= len(line) <= 80 and line[-1] not in '.!?:"\u201d')
+    return open_lines >= len(lines) / 2
 
 
 _DATELINE_MARKS = {":", "-", "\u2013", "\u2014"}

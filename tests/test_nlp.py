@@ -52,6 +52,28 @@ def test_paragraphs_and_datelines_start_sentences(nlp):
     assert sents[2] == "IRVINE, Calif., March 26 -" and sents[3].startswith("Bomed Medical")
 
 
+
+def test_hard_wrapped_lines_are_not_sentences(nlp):
+    # a wire archive wrapped at a fixed width: a line break inside a sentence is a space, an
+    # indented line opens a paragraph (Reuters-21578's layout)
+    text = ("Economy Minister Youssri Mustapha, who leaves for Moscow on\n"
+            "Tuesday, met President Hosni Mubarak and Egyptian ambassador to\n"
+            "Moscow Salah Bassiouni to discuss the issue, officials said.\n"
+            "    Talks are due to begin in Moscow on Wednesday, and the two\n"
+            "sides are expected to sign an agreement settling the debt soon\n"
+            "after that, said one official who asked not to be identified.\n"
+            "    Cairo stopped repaying Moscow for arms purchases in 1977 and\n"
+            "turned to the United States for its weapons, officials said.\n")
+    sents = [s.text.strip() for s in nlp(text).sents if s.text.strip()]
+    assert len(sents) == 3 and sents[0].startswith("Economy Minister") \
+        and sents[0].endswith("officials said.")
+    # a short text keeps its line breaks: a headline and its body, even in lower case
+    sents = [s.text.strip() for s in nlp("UN envoy visits Yemen\nThe envoy met Houthi leaders.").sents]
+    assert sents == ["UN envoy visits Yemen", "The envoy met Houthi leaders."]
+    sents = [s.text.strip() for s in nlp("Kuwait has agreed to charter\ntankers, sources said.").sents]
+    assert sents == ["Kuwait has agreed to charter\ntankers, sources said."]
+
+
 def test_seed_article_entities(nlp, seed_text):
     [analysis] = analyze_texts([(seed_text, date(2019, 4, 5))], Settings().model)
     assert isinstance(analysis, DocAnalysis)
