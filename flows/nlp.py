@@ -97,7 +97,7 @@ def _hard_wrapped(text: str) -> bool:
     lines = [line.rstrip() for line in text.split("\n")[:-1] if line.strip()]
     if len(lines) < 6:
         return False
-    open_lines = sum(1 for line in lines if 40 <= len(line) <= 80 and line[-1] not in '.!?:"\u201d')
+    open_lines = sum(1 for line in lines if 40 <= len(line) <= 80 and line[-1] not in _SENTENCE_ENDS)
     return open_lines >= len(lines) / 2
 
 

@@ -34,6 +34,7 @@ from transforms.nlp.syntax import (
     CROWD_NOUNS,
     MEASURE_NOUNS,
     PLACE_LABELS,
+    SPEAKER_PRONOUNS,
     agent_of,
     conjunct_text,
     coordination,
@@ -42,11 +43,11 @@ from transforms.nlp.syntax import (
     entity_of,
     governors,
     noun_lemma,
-    one_person,
     phrase_text,
     relative_clause,
     represented,
     source_of,
+    speaks_for,
     subject_of,
     subject_phrase,
     subtree_bfs,
@@ -330,11 +331,11 @@ def _build(doc: Doc, sent: Span, index: int, trigger: Token, text: str, entry: L
         # "vows to retaliate", "threatens to cut ties": the threat is the event
         entry = threat(entry)
         text = f"{chain[0].lemma_.lower()} {text}"
-    elif speaker is not None and subj is not None and subj.lower_ in ("it", "they", "we", "i"):
+    elif speaker is not None and subj is not None and subj.lower_ in SPEAKER_PRONOUNS:
         # "NATO said it would deploy": it = NATO; Kim said, "I welcome ...": I = Kim
         said_by, _ = subject_of(speaker)
-        if said_by is not None and not (subj.lower_ == "they" and one_person(said_by)):
-            subj = said_by  # but "they have asked Britain," one official said: others did
+        if speaks_for(subj, said_by):
+            subj = said_by
     if subj is not None and noun_lemma(subj) in _TEXT_NOUNS and not _names_a_party(subj, res, prev_start):
         # a text is no party: its issuer acts ("the UN resolution condemned"), if it names one
         # ("the resolution supports", "his plan would call for": nobody we can name)

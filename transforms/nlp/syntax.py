@@ -104,11 +104,19 @@ def is_headline(sent: Span) -> bool:
     return 2 < len(words) <= HEADLINE_MAX_TOKENS and words[-1].text not in (".", "?", "!", '"')
 
 
-def one_person(token: Token) -> bool:
-    """The phrase is a single person ("one of the officials", "a spokesman", "Kim"): "they" in
-    what he said are others (used where a pronoun is read as the speaker)."""
-    return token.lower_ in ("one", "he", "she") or token.ent_type_ == "PERSON" or (
-        token.tag_ == "NN" and noun_lemma(token) in PERSON_NOUNS)
+# subject pronouns that can stand for whoever said the clause they are in
+SPEAKER_PRONOUNS = ("it", "they", "we", "i")
+
+
+def speaks_for(pronoun: Token, speaker: Token | None) -> bool:
+    """The pronoun (one of SPEAKER_PRONOUNS) in what `speaker` said is the speaker: "NATO said it
+    would deploy", Kim said "I welcome"; but a single person's "they" are others ("they have
+    asked Britain," one official said)."""
+    if speaker is None:
+        return False
+    one_person = speaker.lower_ in ("one", "he", "she") or speaker.ent_type_ == "PERSON" or (
+        speaker.tag_ == "NN" and noun_lemma(speaker) in PERSON_NOUNS)
+    return not (pronoun.lower_ == "they" and one_person)
 
 
 def source_of(verb: Token, prep: str) -> Token | None:

@@ -27,14 +27,15 @@ from transforms.nlp.syntax import (
     PERSON_NOUNS,
     PLACE_LABELS,
     PLACE_NOUNS,
+    SPEAKER_PRONOUNS,
     agent_of,
     direct_object,
     governors,
     is_headline,
     noun_lemma,
-    one_person,
     relative_clause,
     source_of,
+    speaks_for,
     subject_of,
 )
 
@@ -278,12 +279,12 @@ def match_trigger(token: Token, lexicon: Lexicon, res: ResolvedEntities) -> tupl
 def _speaker(verb: Token, subj: Token | None) -> Token | None:
     """"The unions said they have launched strikes": "they" are the unions (as for the event's
     actor, transforms/nlp/events.py)."""
-    if subj is None or subj.lower_ not in ("it", "they", "we", "i"):
+    if subj is None or subj.lower_ not in SPEAKER_PRONOUNS:
         return subj
     clause = (governors(verb) or [verb])[-1]
     if clause.dep_ == "ccomp" and clause.head.pos_ in ("VERB", "AUX"):
         said_by = subject_of(clause.head)[0]
-        if said_by is not None and not (subj.lower_ == "they" and one_person(said_by)):
+        if speaks_for(subj, said_by):
             return said_by
     return subj
 
